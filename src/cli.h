@@ -1,0 +1,44 @@
+/* cli.h - command-line flags -> struct options.
+ *
+ * Pure parsing: no I/O except cli_usage(). Exit-code policy lives in main.c:
+ * 0 success, 1 runtime failure (e.g. port in use), 2 bad flag or bad profile. */
+#ifndef SWITCHSIM_CLI_H
+#define SWITCHSIM_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "errbuf.h"
+#include "log.h"
+
+#define CLI_DEFAULT_PORT 19116
+#define CLI_MAX_PROFILES 64
+
+struct options {
+    const char *profiles[CLI_MAX_PROFILES]; /* borrowed from argv */
+    size_t n_profiles;
+    char listen_host[256];   /* "" = all interfaces */
+    uint16_t listen_port;
+    uint64_t seed;
+    int seed_set;
+    int64_t start_ms;        /* simulation start, ms since the epoch */
+    int start_set;
+    int timestamps;          /* 1 unless --no-timestamps */
+    int check_config;
+    enum log_level log_level;
+    int show_help;
+    int show_version;
+};
+
+/* Returns 0, or -1 with err saying which flag is wrong and why. */
+int cli_parse(int argc, char **argv, struct options *out, struct errbuf *err);
+void cli_usage(FILE *to);
+
+/* "HOST:PORT", ":PORT", "[v6addr]:PORT". */
+int cli_parse_listen_address(const char *text, char *host, size_t host_bytes, uint16_t *port,
+                             struct errbuf *err);
+/* RFC 3339 UTC ("2026-11-22T08:00:00Z", optional .fff) or Unix seconds ("1763798400"). */
+int cli_parse_time_ms(const char *text, int64_t *out_ms, struct errbuf *err);
+
+#endif /* SWITCHSIM_CLI_H */

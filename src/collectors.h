@@ -1,0 +1,32 @@
+/* collectors.h - the standard collectors: per-port telemetry, per-device info and
+ * the simulator's own metrics. docs/METRICS.md lists every family they write.
+ *
+ * collectors_new() renders every label set once (escaped, ready to memcpy), so a
+ * render does no per-series formatting of names or labels and no allocation.
+ * Ownership: borrows the fleet (must outlive the collectors); owns the label sets.
+ * Threading: read-only after construction; the exporter serializes renders. */
+#ifndef SWITCHSIM_COLLECTORS_H
+#define SWITCHSIM_COLLECTORS_H
+
+#include <stdint.h>
+
+#include "model.h"
+#include "registry.h"
+
+struct build_info {
+    const char *version;
+    const char *revision;
+};
+
+struct collectors;
+
+struct collectors *collectors_new(const struct fleet *fleet, const struct build_info *build,
+                                  int64_t process_start_ms);
+void collectors_free(struct collectors *c); /* NULL is a no-op */
+/* Registers the device, port and self collectors, in that order. */
+int collectors_register(struct collectors *c, struct registry *reg);
+
+/* "100G", "25G", "2.5G", "100M": the speed label of switch_port_info. */
+void collectors_speed_label(uint64_t speed_bps, char *out, size_t out_bytes);
+
+#endif /* SWITCHSIM_COLLECTORS_H */

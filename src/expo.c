@@ -1,0 +1,230 @@
+/* expo.c - Prometheus text exposition format 0.0.4 writer. */
+#include "expo.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+
+static const char digit_pairs[] = "00010203040506070809"
+                                  "10111213141516171819"
+                                  "20212223242526272829"
+                                  "30313233343536373839"
+                                  "40414243444546474849"
+                                  "50515253545556575859"
+                                  "60616263646566676869"
+                                  "70717273747576777879"
+                                  "80818283848586878889"
+                                  "90919293949596979899";
+
+size_t expo_format_u64(char *dst, uint64_t v)
+{
+    char tmp[20];
+    size_t i = sizeof(tmp);
+    while (v >= 100) {
+        unsigned r = (unsigned)(v % 100);
+        v /= 100;
+        i -= 2;
+        memcpy(tmp + i, digit_pairs + 2 * r, 2);
+    }
+    if (v >= 10) {
+        i -= 2;
+        memcpy(tmp + i, digit_pairs + 2 * v, 2);
+    } else {
+        tmp[--i] = (char)('0' + v);
+    }
+    size_t n = sizeof(tmp) - i;
+    memcpy(dst, tmp + i, n);
+    return n;
+}
+
+size_t expo_format_double(char *dst, double v)
+{
+    if (isnan(v)) {
+        memcpy(dst, "NaN", 3);
+        return 3;
+    }
+    if (isinf(v)) {
+        memcpy(dst, v > 0 ? "+Inf" : "-Inf", 4);
+        return 4;
+    }
+    if (v == floor(v) && fabs(v) < 9007199254740992.0) { /* exact integer below 2^53 */
+        if (v < 0) {
+            dst[0] = '-';
+            return 1 + expo_format_u64(dst + 1, (uint64_t)-v);
+        }
+        return expo_format_u64(dst, (uint64_t)v);
+    }
+    /* snprintf is locale-dependent only after setlocale(), which switchsim never calls. */
+    char buf[40];
+    int n = snprintf(buf, sizeof(buf), "%.15g", v);
+    if (strtod(buf, NULL) != v)
+        n = snprintf(buf, sizeof(buf), "%.17g", v);
+    memcpy(dst, buf, (size_t)n);
+    return (size_t)n;
+}
+
+int expo_valid_metric_name(const char *name)
+{
+    if (!*name)
+        return 0;
+    for (const char *p = name; *p; p++) {
+        char ch = *p;
+        int ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_' || ch == ':' ||
+                 (p != name && ch >= '0' && ch <= '9');
+        if (!ok)
+            return 0;
+    }
+    return 1;
+}
+
+void expo_init(struct expo *w, struct strbuf *out, int64_t timestamp_ms, int with_timestamps)
+{
+    memset(w, 0, sizeof(*w));
+    w->out = out;
+    if (with_timestamps) {
+        w->ts_suffix[0] = ' ';
+        size_t n = 1;
+        if (timestamp_ms < 0) {
+            w->ts_suffix[n++] = '-';
+            n += expo_format_u64(w->ts_suffix + n, (uint64_t)(-timestamp_ms));
+        } else {
+            n += expo_format_u64(w->ts_suffix + n, (uint64_t)timestamp_ms);
+        }
+        w->ts_suffix[n++] = '\n';
+        w->ts_len = n;
+    } else {
+        w->ts_suffix[0] = '\n';
+        w->ts_len = 1;
+    }
+}
+
+static int writer_fail(struct expo *w, const char *what, const char *name)
+{
+    if (!w->failed)
+        errbuf_set(&w->err, "%s: %s", what, name);
+    w->failed = 1;
+    return -1;
+}
+
+int expo_family(struct expo *w, const char *name, const char *help, enum metric_type type)
+{
+    static const char *const type_names[] = {"gauge", "counter", "untyped"};
+    if (!expo_valid_metric_name(name))
+        return writer_fail(w, "invalid metric name", name);
+    for (size_t i = 0; i < w->n_families; i++)
+        if (strcmp(w->families[i], name) == 0)
+            return writer_fail(w, "metric family written twice in one exposition", name);
+    if (w->n_families == EXPO_MAX_FAMILIES)
+        return writer_fail(w, "too many metric families", name);
+    w->families[w->n_families++] = name;
+    strbuf_puts(w->out, "# HELP ");
+    strbuf_puts(w->out, name);
+    strbuf_putc(w->out, ' ');
+    expo_escape_help(w->out, help);
+    strbuf_puts(w->out, "\n# TYPE ");
+    strbuf_puts(w->out, name);
+    strbuf_putc(w->out, ' ');
+    strbuf_puts(w->out, type_names[type]);
+    strbuf_putc(w->out, '\n');
+    return 0;
+}
+
+/* name + labels + ' ' + value (<= 32) + timestamp suffix, in one reservation. */
+static char *sample_start(struct expo *w, const char *name, size_t name_len,
+                          const struct expo_labels *labels)
+{
+    char *p = strbuf_grow(w->out, name_len + labels->len + 1 + 32 + w->ts_len);
+    if (!p)
+        return NULL;
+    memcpy(p, name, name_len);
+    p += name_len;
+    memcpy(p, labels->text, labels->len);
+    p += labels->len;
+    *p++ = ' ';
+    return p;
+}
+
+static void sample_end(struct expo *w, char *p)
+{
+    memcpy(p, w->ts_suffix, w->ts_len);
+    p += w->ts_len;
+    *p = '\0'; /* strbuf_grow reserved room for the terminator */
+    w->out->len = (size_t)(p - w->out->data);
+    w->n_samples++;
+}
+
+void expo_sample_u64(struct expo *w, const char *name, size_t name_len,
+                     const struct expo_labels *labels, uint64_t value)
+{
+    char *p = sample_start(w, name, name_len, labels);
+    if (!p)
+        return;
+    p += expo_format_u64(p, value);
+    sample_end(w, p);
+}
+
+void expo_sample_double(struct expo *w, const char *name, size_t name_len,
+                        const struct expo_labels *labels, double value)
+{
+    char *p = sample_start(w, name, name_len, labels);
+    if (!p)
+        return;
+    p += expo_format_double(p, value);
+    sample_end(w, p);
+}
+
+void expo_escape_label_value(struct strbuf *sb, const char *value)
+{
+    for (const char *p = value; *p; p++) {
+        if (*p == '\\')
+            strbuf_append(sb, "\\\\", 2);
+        else if (*p == '"')
+            strbuf_append(sb, "\\\"", 2);
+        else if (*p == '\n')
+            strbuf_append(sb, "\\n", 2);
+        else
+            strbuf_putc(sb, *p);
+    }
+}
+
+void expo_escape_help(struct strbuf *sb, const char *help)
+{
+    for (const char *p = help; *p; p++) {
+        if (*p == '\\')
+            strbuf_append(sb, "\\\\", 2);
+        else if (*p == '\n')
+            strbuf_append(sb, "\\n", 2);
+        else
+            strbuf_putc(sb, *p);
+    }
+}
+
+void expo_labels_build(struct expo_labels *labels, const char *const *names,
+                       const char *const *values, size_t n)
+{
+    struct strbuf sb;
+    strbuf_init(&sb, 64, SIZE_MAX / 2);
+    if (n) {
+        strbuf_putc(&sb, '{');
+        for (size_t i = 0; i < n; i++) {
+            if (i)
+                strbuf_putc(&sb, ',');
+            strbuf_puts(&sb, names[i]);
+            strbuf_append(&sb, "=\"", 2);
+            expo_escape_label_value(&sb, values[i]);
+            strbuf_putc(&sb, '"');
+        }
+        strbuf_putc(&sb, '}');
+    }
+    labels->text = strbuf_release(&sb, &labels->len);
+}
+
+void expo_labels_free(struct expo_labels *labels)
+{
+    free(labels->text);
+    labels->text = NULL;
+    labels->len = 0;
+}

@@ -1,0 +1,35 @@
+/* http.h - the HTTP endpoint (the only module that uses libmicrohttpd).
+ *
+ * Routes: GET/HEAD /metrics (exposition), / (HTML landing page), /-/healthy and
+ * /-/ready (plain text "OK"); 404 for other paths; 405 with `Allow: GET, HEAD` for
+ * other methods. Requests are served by a small thread pool; the exporter makes
+ * concurrent scrapes safe. The server binds its own socket so that errors such as
+ * "Address already in use" reach the person who started it.
+ *
+ * Ownership: borrows the exporter and the fleet; owns its socket and threads. */
+#ifndef SWITCHSIM_HTTP_H
+#define SWITCHSIM_HTTP_H
+
+#include <stdint.h>
+
+#include "errbuf.h"
+#include "exporter.h"
+#include "model.h"
+
+#define HTTP_METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+
+struct http_options {
+    const char *host;  /* "" or NULL = all interfaces (IPv6 dual-stack, else IPv4) */
+    uint16_t port;     /* 0 = pick a free port (see http_port) */
+    const char *version;
+    unsigned threads;  /* 0 = one per CPU, at most 8 */
+};
+
+struct http_server;
+
+struct http_server *http_start(const struct http_options *opts, struct exporter *exporter,
+                               const struct fleet *fleet, struct errbuf *err);
+uint16_t http_port(const struct http_server *srv);
+void http_stop(struct http_server *srv); /* NULL is a no-op */
+
+#endif /* SWITCHSIM_HTTP_H */

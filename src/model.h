@@ -1,0 +1,124 @@
+/* model.h - the fleet: devices, ports and the settings that drive their simulation.
+ *
+ * Built once by profile.c, immutable afterwards, freed with fleet_free(). Every
+ * string and array reachable from a fleet lives in the fleet's arena, so there is
+ * exactly one owner and one free. Safe to read from any number of threads.
+ *
+ * Units are in the names: _bps (bits per second), _bytes, _ms (milliseconds). */
+#ifndef SWITCHSIM_MODEL_H
+#define SWITCHSIM_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "errbuf.h"
+
+/* Limits, enforced while loading so a profile cannot make the process run out of
+ * memory. A series is one exposed sample line. */
+#define SWITCHSIM_MAX_DEVICES          100000
+#define SWITCHSIM_MAX_PORTS_PER_DEVICE 1024
+#define SWITCHSIM_MAX_SERIES           10000000
+/* Exposed series per port and per device (checked against the renderer by tests). */
+#define MODEL_SERIES_PER_PORT   12
+#define MODEL_SERIES_PER_DEVICE 1
+
+enum link_pin { LINK_PIN_NONE = 0, LINK_PIN_UP, LINK_PIN_DOWN };
+
+struct traffic_model {
+    double utilization;         /* mean offered load as a fraction of line rate, 0..1 */
+    double daily_swing;         /* amplitude of the daily cycle relative to the mean, 0..1 */
+    double peak_hour_utc;       /* hour of day (UTC) at which the daily cycle peaks, [0, 24) */
+    double noise;               /* std deviation of the slow random variation, relative, 0..1 */
+    uint64_t noise_period_ms;   /* correlation time of that variation */
+    double port_spread;         /* port means differ from `utilization` by up to +- this */
+    double bursts_per_hour;     /* mean rate of egress bursts (incast), per port */
+    uint64_t burst_duration_ms; /* mean burst length */
+    double burst_factor;        /* offered egress load multiplier during a burst, >= 1 */
+    uint64_t packet_size_bytes; /* mean frame size, 64..9216 */
+    double rx_error_ratio;      /* fraction of received frames counted as errors, 0..1 */
+};
+
+struct link_model {
+    uint64_t mtbf_ms;  /* mean time between failures; 0 = never fails */
+    uint64_t mttr_ms;  /* mean time to repair */
+    enum link_pin pin; /* LINK_PIN_UP/DOWN hold the link in that state */
+};
+
+/* Settings shared by the ports of a group; a per-port override gets its own copy. */
+struct port_spec {
+    const char *type;             /* transceiver/medium, e.g. "QSFP28"; never NULL */
+    const char *description;      /* free text; never NULL, may be "" */
+    uint64_t speed_bps;           /* line rate */
+    uint64_t buffer_capacity_bytes;
+    uint64_t buffer_drain_ms;     /* time a full buffer takes to empty with no offered load */
+    struct traffic_model traffic;
+    struct link_model link;
+};
+
+struct port {
+    const char *name;
+    const struct port_spec *spec;
+};
+
+struct label {
+    const char *name;
+    const char *value;
+};
+
+struct device {
+    const char *name;
+    const char *vendor;
+    const char *model;
+    const struct label *labels; /* free-form, exposed on switch_device_info only */
+    size_t n_labels;
+    struct port *ports;
+    size_t n_ports;
+    size_t first_port_index;    /* fleet-wide index of ports[0] */
+};
+
+struct arena_chunk;
+
+struct fleet {
+    struct device *devices;
+    size_t n_devices;
+    size_t cap_devices;
+    size_t n_ports;             /* sum of devices[i].n_ports */
+    uint64_t tick_ms;           /* simulation step */
+    int tick_set;               /* a profile named the tick (conflicts are errors) */
+    uint64_t seed;
+    int seed_set;
+    struct arena_chunk *arena;
+};
+
+#define MODEL_DEFAULT_TICK_MS 1000
+
+struct fleet *fleet_new(void);
+void fleet_free(struct fleet *fleet); /* NULL is a no-op */
+
+/* Arena allocation tied to the fleet's lifetime (zeroed memory). */
+void *fleet_alloc(struct fleet *fleet, size_t size_bytes);
+const char *fleet_strdup(struct fleet *fleet, const char *s);
+
+/* Appends a device (copied shallowly; its strings/arrays must be fleet-owned) and
+ * assigns first_port_index. Returns the stored device. */
+struct device *fleet_add_device(struct fleet *fleet, const struct device *dev);
+
+/* Number of series a render of this fleet exposes, self-metrics included. */
+uint64_t fleet_series_count(const struct fleet *fleet);
+
+/* Defaults applied before any profile key (documented in docs/PROFILES.md). */
+void port_spec_defaults(struct port_spec *spec);
+
+/* A set of strings (borrowed pointers) for duplicate detection. */
+struct strset {
+    const char **slots;
+    size_t cap;
+    size_t count;
+};
+void strset_init(struct strset *set);
+void strset_cleanup(struct strset *set);
+/* Returns 1 if s was added, 0 if it was already there. */
+int strset_add(struct strset *set, const char *s);
+int strset_contains(const struct strset *set, const char *s);
+
+#endif /* SWITCHSIM_MODEL_H */

@@ -1,0 +1,44 @@
+/* registry.h - the list of collector callbacks run on every render.
+ *
+ * A collector writes whole metric families into the exposition writer (expo.h).
+ * Collectors run in registration order, under the exporter's lock, once per tick;
+ * they read the simulation state through the scrape context and must not keep
+ * pointers into it. The registry borrows `user` pointers; it owns nothing else. */
+#ifndef SWITCHSIM_REGISTRY_H
+#define SWITCHSIM_REGISTRY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "expo.h"
+
+struct sim;
+
+/* What a collector may look at during one render. */
+struct scrape_ctx {
+    const struct sim *sim;
+    int64_t timestamp_ms;         /* time of the tick being rendered */
+    double last_render_seconds;   /* how long the previous render took */
+};
+
+typedef int (*collector_fn)(struct expo *w, const struct scrape_ctx *ctx, void *user);
+
+#define REGISTRY_MAX_COLLECTORS 16
+
+struct registry {
+    struct {
+        const char *name;
+        collector_fn fn;
+        void *user;
+    } items[REGISTRY_MAX_COLLECTORS];
+    size_t n;
+};
+
+void registry_init(struct registry *reg);
+/* Returns -1 when the registry is full. */
+int registry_add(struct registry *reg, const char *name, collector_fn fn, void *user);
+/* Runs every collector; stops at the first failure and explains it in err. */
+int registry_collect(const struct registry *reg, struct expo *w, const struct scrape_ctx *ctx,
+                     struct errbuf *err);
+
+#endif /* SWITCHSIM_REGISTRY_H */

@@ -1,0 +1,69 @@
+/* sim.h - deterministic, time-based simulation of every port in a fleet.
+ *
+ * Time advances in ticks of fleet->tick_ms. Tick k is the state at wall-clock time
+ * start_ms + k * tick_ms. Values depend only on the fleet, the seed, the start time
+ * and the tick number - never on when or how often anyone asks - so two processes
+ * with the same inputs produce identical values for the same tick.
+ *
+ * Ownership: borrows the fleet (which must outlive the sim); owns the port states.
+ * Threading: not thread-safe; the exporter serializes all calls. Time is always an
+ * argument, so tests drive a simulated day without sleeping. */
+#ifndef SWITCHSIM_SIM_H
+#define SWITCHSIM_SIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model.h"
+
+/* Ethernet adds 8 bytes of preamble and a 12-byte inter-frame gap to every frame. */
+#define SIM_WIRE_OVERHEAD_BYTES 20
+#define SIM_MIN_FRAME_BYTES     64
+
+/* State of one port at the current tick. Read-only outside sim.c. */
+struct port_state {
+    uint64_t rx_packets;
+    uint64_t tx_packets;
+    uint64_t rx_bytes;
+    uint64_t tx_bytes;
+    uint64_t tx_drops;            /* packets dropped because the buffer was full */
+    uint64_t rx_errors;
+    uint64_t carrier_transitions; /* up->down and down->up changes */
+    double buffer_level_bytes;    /* 0 <= level <= capacity */
+    double rx_utilization;        /* received load / line rate during the last tick, 0..1 */
+    double tx_offered_ratio;      /* offered egress load / line rate; > 1 fills the buffer */
+    int link_up;
+    int in_burst;
+
+    /* internal */
+    uint64_t rng;
+    uint64_t next_link_change_tick;
+    uint64_t next_burst_change_tick;
+    double mean_utilization; /* this port's own mean, after port_spread */
+    double noise_rx, noise_tx; /* Ornstein-Uhlenbeck processes, stationary N(0,1) */
+    double noise_keep;       /* exp(-tick/noise_period) */
+    double noise_fresh;      /* sqrt(1 - noise_keep^2) */
+    double diurnal_cos, diurnal_sin; /* phase of this port's daily peak */
+    double rx_packet_carry, tx_packet_carry, rx_error_carry, tx_drop_carry;
+};
+
+struct sim;
+
+struct sim *sim_new(const struct fleet *fleet, uint64_t seed, int64_t start_ms);
+void sim_free(struct sim *sim); /* NULL is a no-op */
+
+/* Advances the state to `tick`; a tick at or before the current one is a no-op. */
+void sim_advance_to(struct sim *sim, uint64_t tick);
+
+uint64_t sim_tick(const struct sim *sim);
+uint64_t sim_tick_ms(const struct sim *sim);
+int64_t sim_start_ms(const struct sim *sim);
+/* Wall-clock time (ms since the epoch) of the current tick. */
+int64_t sim_time_ms(const struct sim *sim);
+/* Latest tick whose time is <= now_ms (0 before the start). */
+uint64_t sim_tick_at(const struct sim *sim, int64_t now_ms);
+
+const struct port_state *sim_port(const struct sim *sim, size_t port_index);
+const struct fleet *sim_fleet(const struct sim *sim);
+
+#endif /* SWITCHSIM_SIM_H */
