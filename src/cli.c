@@ -215,11 +215,12 @@ int cli_parse(int argc, char **argv, struct options *out, struct errbuf *err)
             out->show_help = 1;
             break;
         case ':':
-            if (optopt)
+            /* For long options optopt holds our enum value, not a character. */
+            if (optopt > 0 && optopt < 128 && isalnum(optopt))
                 return errbuf_set(err, "-%c needs a value", optopt);
             return errbuf_set(err, "%s needs a value", argv[optind - 1]);
         default:
-            if (optopt)
+            if (optopt > 0 && optopt < 128 && isalnum(optopt))
                 return errbuf_set(err, "unknown flag -%c", optopt);
             return errbuf_set(err, "unknown flag %s", argv[optind - 1]);
         }

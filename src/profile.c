@@ -195,8 +195,10 @@ static int get_scalar(struct pctx *c, yaml_node_t *map, const char *key, const c
     return 1;
 }
 
+/* Names (free_text = 0) must be non-empty without control characters; free text
+ * (descriptions, label values) may be empty and hold tabs and newlines. */
 static int get_string(struct pctx *c, yaml_node_t *map, const char *key, const char *where,
-                      int allow_empty, const char **out)
+                      int free_text, const char **out)
 {
     yaml_node_t *node;
     char w[WHERE_BYTES];
@@ -204,10 +206,10 @@ static int get_string(struct pctx *c, yaml_node_t *map, const char *key, const c
     if (rc <= 0)
         return rc;
     const char *s = scalar_text(node);
-    if (!allow_empty && *s == '\0')
+    if (!free_text && *s == '\0')
         return fail(c, node, w, "must not be empty");
     for (const char *p = s; *p; p++)
-        if ((unsigned char)*p < 0x20 && *p != '\t' && (allow_empty || *p != '\n'))
+        if ((unsigned char)*p < 0x20 && !(free_text && (*p == '\t' || *p == '\n')))
             return fail(c, node, w, "control characters are not allowed");
     *out = fleet_strdup(c->ld->fleet, s);
     return 1;
@@ -810,7 +812,8 @@ static int load_file(struct loader *ld, const char *path)
     if (!yaml_parser_load(&parser, &doc)) {
         const yaml_mark_t *m = &parser.problem_mark;
         if (parser.context)
-            errbuf_set(ld->err, "%s:%zu:%zu: YAML syntax error: %s %s (line %zu, column %zu)",
+            errbuf_set(ld->err,
+                       "%s:%zu:%zu: YAML syntax error: %s (%s started at line %zu, column %zu)",
                        path, m->line + 1, m->column + 1, parser.problem ? parser.problem : "",
                        parser.context, parser.context_mark.line + 1,
                        parser.context_mark.column + 1);

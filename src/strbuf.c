@@ -46,6 +46,9 @@ char *strbuf_grow_slow(struct strbuf *sb, size_t n)
         size_t cap = sb->cap;
         while (cap < want)
             cap = cap / 2 * 3 + 64; /* 1.5x: less slack than doubling for 100 MB bodies */
+        /* Never allocate past the cap, or strbuf_grow's fast path would bypass it. */
+        if (cap > sb->max_bytes + 1)
+            cap = sb->max_bytes + 1;
         sb->data = xrealloc(sb->data, cap);
         sb->cap = cap;
     }

@@ -1,0 +1,252 @@
+/* test_render.c - the exposition writer and the standard collectors: escaping,
+ * numbers, structural rules, golden files, contiguity and series counts. */
+#include "testutil.h"
+
+#include "collectors.h"
+#include "expo.h"
+#include "profile.h"
+#include "registry.h"
+#include "sim.h"
+
+#define START_MS 1795305600000LL
+
+static void test_render_escapes_label_values(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *want;
+    } cases[] = {
+        {"Ethernet1/1", "Ethernet1/1"}, {"a\"b", "a\\\"b"},     {"a\\b", "a\\\\b"},
+        {"a\nb", "a\\nb"},              {"tab\there", "tab\there"}, {"\\\"\n", "\\\\\\\"\\n"},
+        {"Zürich ✓", "Zürich ✓"},       {"", ""},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct strbuf sb;
+        strbuf_init(&sb, 16, 1024);
+        expo_escape_label_value(&sb, cases[i].in);
+        assert_string_equal(sb.data, cases[i].want);
+        strbuf_cleanup(&sb);
+    }
+}
+
+static void test_render_escapes_help(void **state)
+{
+    (void)state;
+    struct strbuf sb;
+    strbuf_init(&sb, 16, 1024);
+    /* In HELP only backslash and newline are escaped; a quote stays as it is. */
+    expo_escape_help(&sb, "say \"hi\"\\ now\nplease");
+    assert_string_equal(sb.data, "say \"hi\"\\\\ now\\nplease");
+    strbuf_cleanup(&sb);
+}
+
+static void test_render_formats_numbers(void **state)
+{
+    (void)state;
+    static const struct {
+        double v;
+        const char *want;
+    } doubles[] = {
+        {NAN, "NaN"},      {-NAN, "NaN"},         {INFINITY, "+Inf"},          {-INFINITY, "-Inf"},
+        {0.0, "0"},        {-0.0, "0"},           {1.0, "1"},                  {-42.0, "-42"},
+        {0.1, "0.1"},      {1.5e-9, "1.5e-09"},   {1e21, "1e+21"},             {1795319505.684, "1795319505.684"},
+        {9007199254740992.0, "9007199254740992"}, {0.1 + 0.2, "0.30000000000000004"},
+    };
+    for (size_t i = 0; i < sizeof(doubles) / sizeof(doubles[0]); i++) {
+        char buf[40];
+        size_t n = expo_format_double(buf, doubles[i].v);
+        buf[n] = '\0';
+        if (strcmp(buf, doubles[i].want) != 0)
+            fail_msg("case %zu: \"%s\", want \"%s\"", i, buf, doubles[i].want);
+        /* and Go's ParseFloat-compatible strtod reads it back exactly */
+        if (!isnan(doubles[i].v))
+            assert_true(strtod(buf, NULL) == doubles[i].v);
+    }
+    static const struct {
+        uint64_t v;
+        const char *want;
+    } ints[] = {{0, "0"}, {9, "9"}, {10, "10"}, {99, "99"}, {100, "100"}, {1234567890, "1234567890"},
+                {UINT64_MAX, "18446744073709551615"}};
+    for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+        char buf[24];
+        size_t n = expo_format_u64(buf, ints[i].v);
+        buf[n] = '\0';
+        assert_string_equal(buf, ints[i].want);
+    }
+}
+
+static void test_render_structure_rules(void **state)
+{
+    (void)state;
+    struct strbuf sb;
+    strbuf_init(&sb, 64, 1 << 20);
+    struct expo w;
+    expo_init(&w, &sb, 1234, 1);
+    char empty[] = "";
+    struct expo_labels none = {empty, 0};
+    assert_int_equal(expo_family(&w, "a_total", "A.", METRIC_COUNTER), 0);
+    expo_sample_u64(&w, "a_total", 7, &none, 5);
+    assert_int_equal(expo_family(&w, "b", "B.", METRIC_GAUGE), 0);
+    /* going back to a family already written would split it: refused */
+    assert_int_equal(expo_family(&w, "a_total", "A.", METRIC_COUNTER), -1);
+    assert_true(w.failed);
+    assert_string_equal(w.err.msg, "metric family written twice in one exposition: a_total");
+    assert_string_equal(sb.data, "# HELP a_total A.\n# TYPE a_total counter\na_total 5 1234\n"
+                                 "# HELP b B.\n# TYPE b gauge\n");
+    struct expo w2;
+    strbuf_reset(&sb);
+    expo_init(&w2, &sb, 0, 0);
+    assert_int_equal(expo_family(&w2, "bad-name", "x", METRIC_GAUGE), -1);
+    assert_string_equal(w2.err.msg, "invalid metric name: bad-name");
+    strbuf_cleanup(&sb);
+}
+
+static void test_render_size_cap_is_an_error(void **state)
+{
+    (void)state;
+    struct strbuf sb;
+    strbuf_init(&sb, 16, 100);
+    struct expo w;
+    expo_init(&w, &sb, 0, 1);
+    char empty[] = "";
+    struct expo_labels none = {empty, 0};
+    assert_int_equal(expo_family(&w, "x", "X.", METRIC_GAUGE), 0);
+    for (int i = 0; i < 20; i++)
+        expo_sample_u64(&w, "x", 1, &none, 1);
+    assert_true(sb.overflow);
+    assert_true(sb.len <= 100);
+    strbuf_cleanup(&sb);
+}
+
+/* Renders a profile at a given tick exactly as the exporter does. */
+static char *render_profile(const char *path, uint64_t seed, uint64_t tick, int timestamps,
+                            uint64_t *samples_out)
+{
+    const char *paths[] = {path};
+    struct fleet *fleet = NULL;
+    struct errbuf err;
+    if (profile_load(paths, 1, &fleet, &err) != 0)
+        fail_msg("%s", err.msg);
+    struct sim *sim = sim_new(fleet, seed, START_MS);
+    sim_advance_to(sim, tick);
+    struct build_info build = {"1.2.3", "abcdef0"};
+    struct collectors *c = collectors_new(fleet, &build, START_MS);
+    struct registry reg;
+    registry_init(&reg);
+    assert_int_equal(collectors_register(c, &reg), 0);
+    struct strbuf sb;
+    strbuf_init(&sb, 1024, 64 << 20);
+    struct expo w;
+    expo_init(&w, &sb, sim_time_ms(sim), timestamps);
+    struct scrape_ctx ctx = {.sim = sim, .timestamp_ms = sim_time_ms(sim), .last_render_seconds = 0.25};
+    if (registry_collect(&reg, &w, &ctx, &err) != 0)
+        fail_msg("%s", err.msg);
+    if (samples_out)
+        *samples_out = w.n_samples;
+    assert_int_equal(w.n_samples, fleet_series_count(fleet));
+    collectors_free(c);
+    sim_free(sim);
+    fleet_free(fleet);
+    return strbuf_release(&sb, NULL);
+}
+
+/* Compares with tests/golden/NAME; UPDATE_GOLDEN=1 rewrites it (review the diff!). */
+static void check_golden(const char *name, const char *got)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/golden/%s", TEST_DATA_DIR, name);
+    if (getenv("UPDATE_GOLDEN")) {
+        FILE *fp = fopen(path, "wb");
+        assert_non_null(fp);
+        fputs(got, fp);
+        fclose(fp);
+    }
+    char *want = testutil_read_file(path, NULL);
+    if (!want)
+        fail_msg("missing golden file %s (run with UPDATE_GOLDEN=1)", path);
+    if (strcmp(want, got) != 0) {
+        size_t i = 0;
+        while (want[i] && want[i] == got[i])
+            i++;
+        fail_msg("%s differs at byte %zu:\n  want: %.80s\n  got:  %.80s", name, i, want + i,
+                 got + i);
+    }
+    free(want);
+}
+
+static void test_render_golden_small_fleet(void **state)
+{
+    (void)state;
+    char *body = render_profile(FIXTURE("fixtures/profiles/ok/small.yaml"), 7, 10, 1, NULL);
+    check_golden("small_tick10.prom", body);
+    free(body);
+    body = render_profile(FIXTURE("fixtures/profiles/ok/small.yaml"), 7, 10, 0, NULL);
+    check_golden("small_tick10_no_timestamps.prom", body);
+    free(body);
+}
+
+static void test_render_golden_hostile_labels(void **state)
+{
+    (void)state;
+    char *body = render_profile(FIXTURE("fixtures/profiles/ok/hostile.yaml"), 1, 1, 1, NULL);
+    check_golden("hostile.prom", body);
+    /* spot checks that do not rely on the golden file being right */
+    assert_non_null(strstr(body, "switch_device_info{device=\"sw\\\"1\\\\x\",vendor=\"Ac\\\\me\","
+                                 "model=\"M{1}=\\\"2\\\"\",note=\"line1\\nline2\","
+                                 "emoji=\"Zürich ✓\"} 1 1795305601000\n"));
+    assert_non_null(strstr(body, "description=\"uplink \\\"core\\\" C:\\\\path\\nsecond line\""));
+    free(body);
+}
+
+/* Every family: one HELP, one TYPE, before its samples, all its samples in one run. */
+static void test_render_families_are_contiguous(void **state)
+{
+    (void)state;
+    uint64_t samples = 0;
+    char *body = render_profile(PROFILES_DIR "/default.yaml", 1, 3, 1, &samples);
+    char seen[64][64];
+    size_t n_seen = 0;
+    char current[64] = "";
+    uint64_t lines = 0;
+    assert_true(body[strlen(body) - 1] == '\n');
+    assert_null(strchr(body, '\r'));
+    for (char *line = strtok(body, "\n"); line; line = strtok(NULL, "\n")) {
+        char name[64];
+        if (strncmp(line, "# HELP ", 7) == 0) {
+            sscanf(line + 7, "%63s", name);
+            for (size_t i = 0; i < n_seen; i++)
+                if (strcmp(seen[i], name) == 0)
+                    fail_msg("family %s appears twice", name);
+            snprintf(seen[n_seen++], 64, "%s", name);
+            snprintf(current, sizeof(current), "%s", name);
+            continue;
+        }
+        if (strncmp(line, "# TYPE ", 7) == 0) {
+            sscanf(line + 7, "%63s", name);
+            assert_string_equal(name, current);
+            continue;
+        }
+        size_t len = strcspn(line, "{ ");
+        if (len != strlen(current) || strncmp(line, current, len) != 0)
+            fail_msg("sample outside its family block: %s (in %s)", line, current);
+        lines++;
+    }
+    assert_int_equal(lines, samples);
+    assert_int_equal(n_seen, 12 + 1 + 7); /* per-port, device info, self metrics */
+    free(body);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_render_escapes_label_values),
+        cmocka_unit_test(test_render_escapes_help),
+        cmocka_unit_test(test_render_formats_numbers),
+        cmocka_unit_test(test_render_structure_rules),
+        cmocka_unit_test(test_render_size_cap_is_an_error),
+        cmocka_unit_test(test_render_golden_small_fleet),
+        cmocka_unit_test(test_render_golden_hostile_labels),
+        cmocka_unit_test(test_render_families_are_contiguous),
+    };
+    return cmocka_run_group_tests_name("render", tests, NULL, NULL);
+}
