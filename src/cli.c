@@ -40,8 +40,7 @@ int cli_parse_listen_address(const char *text, char *host, size_t host_bytes, ui
     if (text[0] == '[') {
         const char *close = strchr(text, ']');
         if (!close || close[1] != ':')
-            return errbuf_set(err, "--web.listen-address: expected [IPV6]:PORT, got \"%s\"",
-                              text);
+            return errbuf_set(err, "--web.listen-address: expected [IPV6]:PORT, got \"%s\"", text);
         h = text + 1;
         hlen = (size_t)(close - h);
         colon = close + 1;
@@ -56,8 +55,7 @@ int cli_parse_listen_address(const char *text, char *host, size_t host_bytes, ui
         return errbuf_set(err, "--web.listen-address: host is too long");
     uint64_t p = 0;
     if (units_parse_u64(colon + 1, &p, NULL) < 0 || p > 65535)
-        return errbuf_set(err, "--web.listen-address: port must be 0-65535, got \"%s\"",
-                          colon + 1);
+        return errbuf_set(err, "--web.listen-address: port must be 0-65535, got \"%s\"", colon + 1);
     memcpy(host, h, hlen);
     host[hlen] = '\0';
     *port = (uint16_t)p;
@@ -98,10 +96,9 @@ int cli_parse_time_ms(const char *text, int64_t *out_ms, struct errbuf *err)
     }
     unsigned y, mo, d, h, mi, s, ms = 0;
     const char *t = text;
-    if (strlen(t) < 20 || digits(t, 4, &y) || t[4] != '-' || digits(t + 5, 2, &mo) ||
-        t[7] != '-' || digits(t + 8, 2, &d) || (t[10] != 'T' && t[10] != 't') ||
-        digits(t + 11, 2, &h) || t[13] != ':' || digits(t + 14, 2, &mi) || t[16] != ':' ||
-        digits(t + 17, 2, &s))
+    if (strlen(t) < 20 || digits(t, 4, &y) || t[4] != '-' || digits(t + 5, 2, &mo) || t[7] != '-' ||
+        digits(t + 8, 2, &d) || (t[10] != 'T' && t[10] != 't') || digits(t + 11, 2, &h) ||
+        t[13] != ':' || digits(t + 14, 2, &mi) || t[16] != ':' || digits(t + 17, 2, &s))
         goto bad;
     t += 19;
     if (*t == '.') {
@@ -204,9 +201,8 @@ int cli_parse(int argc, char **argv, struct options *out, struct errbuf *err)
             break;
         case OPT_LOG_LEVEL:
             if (log_level_parse(optarg, &out->log_level) < 0)
-                return errbuf_set(err,
-                                  "--log.level: expected debug, info, warn or error, got \"%s\"",
-                                  optarg);
+                return errbuf_set(
+                    err, "--log.level: expected debug, info, warn or error, got \"%s\"", optarg);
             break;
         case OPT_VERSION:
             out->show_version = 1;

@@ -18,13 +18,13 @@
 struct options {
     const char *profiles[CLI_MAX_PROFILES]; /* borrowed from argv */
     size_t n_profiles;
-    char listen_host[256];   /* "" = all interfaces */
+    char listen_host[256]; /* "" = all interfaces */
     uint16_t listen_port;
     uint64_t seed;
     int seed_set;
-    int64_t start_ms;        /* simulation start, ms since the epoch */
+    int64_t start_ms; /* simulation start, ms since the epoch */
     int start_set;
-    int timestamps;          /* 1 unless --no-timestamps */
+    int timestamps; /* 1 unless --no-timestamps */
     int check_config;
     enum log_level log_level;
     int show_help;

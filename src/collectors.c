@@ -10,10 +10,10 @@
 
 struct collectors {
     const struct fleet *fleet;
-    struct expo_labels *port_labels;   /* {device,port} per fleet-wide port index */
-    struct expo_labels *port_info;     /* {device,port,speed,type,description} */
-    struct expo_labels *device_info;   /* {device,vendor,model,<profile labels>} */
-    struct expo_labels build_labels;   /* {version,revision} */
+    struct expo_labels *port_labels; /* {device,port} per fleet-wide port index */
+    struct expo_labels *port_info;   /* {device,port,speed,type,description} */
+    struct expo_labels *device_info; /* {device,vendor,model,<profile labels>} */
+    struct expo_labels build_labels; /* {version,revision} */
     struct expo_labels no_labels;
     int64_t process_start_ms;
 };
@@ -23,8 +23,11 @@ void collectors_speed_label(uint64_t speed_bps, char *out, size_t out_bytes)
     static const struct {
         uint64_t factor;
         const char *suffix;
-    } units[] = {{1000000000000ULL, "T"}, {1000000000ULL, "G"}, {1000000ULL, "M"},
-                 {1000ULL, "K"},          {1ULL, ""}};
+    } units[] = {{1000000000000ULL, "T"},
+                 {1000000000ULL, "G"},
+                 {1000000ULL, "M"},
+                 {1000ULL, "K"},
+                 {1ULL, ""}};
     for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
         if (speed_bps >= units[i].factor || units[i].factor == 1) {
             snprintf(out, out_bytes, "%.15g%s", (double)speed_bps / (double)units[i].factor,
@@ -107,11 +110,11 @@ struct port_family {
     uint64_t (*value)(const struct port_state *st, const struct port_spec *spec);
 };
 
-#define STATE_FIELD(field)                                                                         \
-    static uint64_t get_##field(const struct port_state *st, const struct port_spec *spec)         \
-    {                                                                                              \
-        (void)spec;                                                                                \
-        return st->field;                                                                          \
+#define STATE_FIELD(field)                                                                 \
+    static uint64_t get_##field(const struct port_state *st, const struct port_spec *spec) \
+    {                                                                                      \
+        (void)spec;                                                                        \
+        return st->field;                                                                  \
     }
 STATE_FIELD(rx_packets)
 STATE_FIELD(tx_packets)
@@ -206,7 +209,8 @@ static int collect_devices(struct expo *w, const struct scrape_ctx *ctx, void *u
     (void)ctx;
     const struct collectors *c = user;
     static const char name[] = "switch_device_info";
-    if (expo_family(w, name, "Static attributes of a simulated device and its profile labels; always 1.",
+    if (expo_family(w, name,
+                    "Static attributes of a simulated device and its profile labels; always 1.",
                     METRIC_GAUGE) < 0)
         return -1;
     for (size_t d = 0; d < c->fleet->n_devices; d++)

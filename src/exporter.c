@@ -15,8 +15,8 @@ struct exporter {
     struct sim *sim;
     const struct registry *reg;
     int timestamps;
-    struct body *current;        /* body of the sim's current tick, or NULL */
-    size_t size_hint_bytes;      /* last body size: the next buffer starts this big */
+    struct body *current;   /* body of the sim's current tick, or NULL */
+    size_t size_hint_bytes; /* last body size: the next buffer starts this big */
     double last_render_seconds;
 
     pthread_t ticker;

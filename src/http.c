@@ -70,10 +70,11 @@ static char *build_landing(const struct fleet *fleet, const char *version)
                      "<title>switchsim</title></head>\n<body>\n<h1>switchsim</h1>\n"
                      "<p>Simulated network-switch telemetry for Prometheus. Version ");
     html_escape(&sb, version);
-    strbuf_appendf(&sb, ".</p>\n<p><a href=\"/metrics\">Metrics</a> &middot; "
-                        "<a href=\"/-/healthy\">health</a> &middot; "
-                        "<a href=\"/-/ready\">readiness</a></p>\n"
-                        "<h2>%zu devices, %zu ports</h2>\n<ul>\n",
+    strbuf_appendf(&sb,
+                   ".</p>\n<p><a href=\"/metrics\">Metrics</a> &middot; "
+                   "<a href=\"/-/healthy\">health</a> &middot; "
+                   "<a href=\"/-/ready\">readiness</a></p>\n"
+                   "<h2>%zu devices, %zu ports</h2>\n<ul>\n",
                    fleet->n_devices, fleet->n_ports);
     for (size_t d = 0; d < fleet->n_devices && d < LANDING_MAX_DEVICES; d++) {
         const struct device *dev = &fleet->devices[d];
@@ -102,8 +103,8 @@ static enum MHD_Result serve_metrics(struct http_server *srv, struct MHD_Connect
     struct body *b = exporter_scrape(srv->exporter, exporter_now_ms(), &err);
     if (!b) {
         log_error("render failed", "err=\"%s\"", err.msg);
-        struct MHD_Response *r = MHD_create_response_from_buffer(
-            strlen(err.msg), err.msg, MHD_RESPMEM_MUST_COPY);
+        struct MHD_Response *r =
+            MHD_create_response_from_buffer(strlen(err.msg), err.msg, MHD_RESPMEM_MUST_COPY);
         if (!r)
             return MHD_NO;
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
@@ -158,7 +159,9 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     size_t n = strlen(msg);
     while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
         msg[--n] = '\0';
-    log_warn(msg, "component=%s", "http");
+    /* Per-request complaints (bad requests from clients) are not the operator's problem;
+     * start-up failures are reported by http_start() itself. */
+    log_debug(msg, "component=%s", "http");
 }
 
 /* Binds and listens; the host decides the family. Empty host = IPv6 dual stack,
@@ -260,8 +263,7 @@ struct http_server *http_start(const struct http_options *opts, struct exporter 
             MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
             handle_request, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
             MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_THREAD_POOL_SIZE, threads,
-            MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT, 1024u,
-            MHD_OPTION_END);
+            MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT, 1024u, MHD_OPTION_END);
     if (!srv->daemon) {
         errbuf_set(err, "cannot start the HTTP server on port %u", (unsigned)srv->port);
         close(fd);

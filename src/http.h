@@ -19,10 +19,10 @@
 #define HTTP_METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
 struct http_options {
-    const char *host;  /* "" or NULL = all interfaces (IPv6 dual-stack, else IPv4) */
-    uint16_t port;     /* 0 = pick a free port (see http_port) */
+    const char *host; /* "" or NULL = all interfaces (IPv6 dual-stack, else IPv4) */
+    uint16_t port;    /* 0 = pick a free port (see http_port) */
     const char *version;
-    unsigned threads;  /* 0 = one per CPU, at most 8 */
+    unsigned threads; /* 0 = one per CPU, at most 8 */
 };
 
 struct http_server;

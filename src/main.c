@@ -48,7 +48,8 @@ static int run(const struct options *opts, struct fleet *fleet)
         /* Tick boundaries on multiples of the tick since the epoch: tidy timestamps. */
         start_ms = now_ms - now_ms % (int64_t)fleet->tick_ms;
     } else if (start_ms > now_ms) {
-        fprintf(stderr, "switchsim: error: --start-time is in the future; timestamps must not be\n");
+        fprintf(stderr,
+                "switchsim: error: --start-time is in the future; timestamps must not be\n");
         return 2;
     }
     struct sim *sim = sim_new(fleet, seed, start_ms);
@@ -76,7 +77,8 @@ static int run(const struct options *opts, struct fleet *fleet)
         rc = 1;
         goto out;
     }
-    log_info("Starting switchsim", "version=%s revision=%s devices=%zu ports=%zu seed=%llu "
+    log_info("Starting switchsim",
+             "version=%s revision=%s devices=%zu ports=%zu seed=%llu "
              "tick_ms=%llu timestamps=%s",
              SWITCHSIM_VERSION, SWITCHSIM_REVISION, fleet->n_devices, fleet->n_ports,
              (unsigned long long)seed, (unsigned long long)fleet->tick_ms,

@@ -46,11 +46,11 @@ struct link_model {
 
 /* Settings shared by the ports of a group; a per-port override gets its own copy. */
 struct port_spec {
-    const char *type;             /* transceiver/medium, e.g. "QSFP28"; never NULL */
-    const char *description;      /* free text; never NULL, may be "" */
-    uint64_t speed_bps;           /* line rate */
+    const char *type;        /* transceiver/medium, e.g. "QSFP28"; never NULL */
+    const char *description; /* free text; never NULL, may be "" */
+    uint64_t speed_bps;      /* line rate */
     uint64_t buffer_capacity_bytes;
-    uint64_t buffer_drain_ms;     /* time a full buffer takes to empty with no offered load */
+    uint64_t buffer_drain_ms; /* time a full buffer takes to empty with no offered load */
     struct traffic_model traffic;
     struct link_model link;
 };
@@ -73,7 +73,7 @@ struct device {
     size_t n_labels;
     struct port *ports;
     size_t n_ports;
-    size_t first_port_index;    /* fleet-wide index of ports[0] */
+    size_t first_port_index; /* fleet-wide index of ports[0] */
 };
 
 struct arena_chunk;
@@ -82,9 +82,9 @@ struct fleet {
     struct device *devices;
     size_t n_devices;
     size_t cap_devices;
-    size_t n_ports;             /* sum of devices[i].n_ports */
-    uint64_t tick_ms;           /* simulation step */
-    int tick_set;               /* a profile named the tick (conflicts are errors) */
+    size_t n_ports;   /* sum of devices[i].n_ports */
+    uint64_t tick_ms; /* simulation step */
+    int tick_set;     /* a profile named the tick (conflicts are errors) */
     uint64_t seed;
     int seed_set;
     struct arena_chunk *arena;

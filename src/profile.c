@@ -18,7 +18,7 @@
 #include "units.h"
 #include "xalloc.h"
 
-#define WHERE_BYTES 256
+#define WHERE_BYTES       256
 #define MAX_PROFILE_BYTES (16u * 1024 * 1024)
 
 /* Loading state shared by all files of one profile_load() call. */
@@ -50,11 +50,11 @@ struct group {
 struct devparts {
     const char *vendor;
     const char *model;
-    yaml_node_t *labels[2];     /* template's, then the device's own (later wins) */
+    yaml_node_t *labels[2]; /* template's, then the device's own (later wins) */
     char labels_where[2][WHERE_BYTES];
     struct group *groups;
     size_t n_groups;
-    yaml_node_t *overrides[2];  /* per-port settings: template's, then the device's */
+    yaml_node_t *overrides[2]; /* per-port settings: template's, then the device's */
     char overrides_where[2][WHERE_BYTES];
 };
 
@@ -108,7 +108,7 @@ static int expect_kind(struct pctx *c, yaml_node_t *node, yaml_node_type_t kind,
 {
     if (node->type == kind)
         return 0;
-    const char *want = kind == YAML_MAPPING_NODE ? "a mapping"
+    const char *want = kind == YAML_MAPPING_NODE    ? "a mapping"
                        : kind == YAML_SEQUENCE_NODE ? "a list"
                                                     : "a scalar";
     return fail(c, node, where, "expected %s, got %s", want, kind_name(node));
@@ -237,8 +237,8 @@ static int get_unit(struct pctx *c, yaml_node_t *map, const char *key, const cha
     return 1;
 }
 
-static int get_real(struct pctx *c, yaml_node_t *map, const char *key, const char *where,
-                    int ratio, double min, double max, int max_open, double *out)
+static int get_real(struct pctx *c, yaml_node_t *map, const char *key, const char *where, int ratio,
+                    double min, double max, int max_open, double *out)
 {
     yaml_node_t *node;
     char w[WHERE_BYTES];
@@ -257,20 +257,20 @@ static int get_real(struct pctx *c, yaml_node_t *map, const char *key, const cha
 }
 
 static const char *const buffer_keys[] = {"capacity", "drain_time", NULL};
-static const char *const traffic_keys[] = {
-    "utilization",    "daily_swing",  "peak_hour",   "noise",       "noise_period",
-    "port_spread",    "bursts_per_hour", "burst_duration", "burst_factor", "packet_size",
-    "rx_error_ratio", NULL};
+static const char *const traffic_keys[] = {"utilization",     "daily_swing",    "peak_hour",
+                                           "noise",           "noise_period",   "port_spread",
+                                           "bursts_per_hour", "burst_duration", "burst_factor",
+                                           "packet_size",     "rx_error_ratio", NULL};
 static const char *const link_keys[] = {"mtbf", "mttr", "state", NULL};
 static const char *const settings_keys[] = {"speed",   "type", "description", "buffer",
                                             "traffic", "link", NULL};
-static const char *const group_keys[] = {"name",    "count",   "first", "speed", "type",
-                                         "description", "buffer", "traffic", "link", NULL};
+static const char *const group_keys[] = {"name",        "count",  "first",   "speed", "type",
+                                         "description", "buffer", "traffic", "link",  NULL};
 
-#define CHECK(expr)                                                                                \
-    do {                                                                                           \
-        if ((expr) < 0)                                                                            \
-            return -1;                                                                             \
+#define CHECK(expr)     \
+    do {                \
+        if ((expr) < 0) \
+            return -1;  \
     } while (0)
 
 static int parse_buffer(struct pctx *c, yaml_node_t *node, const char *where, struct port_spec *s)
@@ -278,8 +278,8 @@ static int parse_buffer(struct pctx *c, yaml_node_t *node, const char *where, st
     CHECK(check_mapping(c, node, where, buffer_keys));
     CHECK(get_unit(c, node, "capacity", where, units_parse_size_bytes, 1024,
                    4ULL * 1024 * 1024 * 1024, "1KiB", "4GiB", &s->buffer_capacity_bytes));
-    CHECK(get_unit(c, node, "drain_time", where, units_parse_duration_ms, 100, 3600 * 1000,
-                   "100ms", "1h", &s->buffer_drain_ms));
+    CHECK(get_unit(c, node, "drain_time", where, units_parse_duration_ms, 100, 3600 * 1000, "100ms",
+                   "1h", &s->buffer_drain_ms));
     return 0;
 }
 
@@ -298,8 +298,8 @@ static int parse_traffic(struct pctx *c, yaml_node_t *node, const char *where,
     CHECK(get_unit(c, node, "burst_duration", where, units_parse_duration_ms, 100, 3600 * 1000,
                    "100ms", "1h", &t->burst_duration_ms));
     CHECK(get_real(c, node, "burst_factor", where, 0, 1, 100, 0, &t->burst_factor));
-    CHECK(get_unit(c, node, "packet_size", where, units_parse_size_bytes, 64, 9216, "64B",
-                   "9216B", &t->packet_size_bytes));
+    CHECK(get_unit(c, node, "packet_size", where, units_parse_size_bytes, 64, 9216, "64B", "9216B",
+                   &t->packet_size_bytes));
     CHECK(get_real(c, node, "rx_error_ratio", where, 1, 0, 1, 0, &t->rx_error_ratio));
     return 0;
 }
@@ -338,8 +338,7 @@ static int parse_link(struct pctx *c, yaml_node_t *node, const char *where, stru
 
 /* Applies the port-setting keys present in `node` on top of *s. `node` must already
  * have passed check_mapping with a key list that includes settings_keys. */
-static int apply_settings(struct pctx *c, yaml_node_t *node, const char *where,
-                          struct port_spec *s)
+static int apply_settings(struct pctx *c, yaml_node_t *node, const char *where, struct port_spec *s)
 {
     CHECK(get_unit(c, node, "speed", where, units_parse_speed_bps, 1000000ULL, 1600000000000ULL,
                    "1M", "1.6T", &s->speed_bps));
@@ -457,8 +456,8 @@ static int parse_groups(struct pctx *c, yaml_node_t *node, const char *where,
 
 static int check_label_name(struct pctx *c, yaml_node_t *key, const char *where, const char *name)
 {
-    static const char *const reserved[] = {"device", "vendor", "model", "port", "job", "instance",
-                                           NULL};
+    static const char *const reserved[] = {"device", "vendor",   "model", "port",
+                                           "job",    "instance", NULL};
     int ok = (isalpha((unsigned char)name[0]) || name[0] == '_');
     for (const char *p = name; *p && ok; p++)
         ok = isalnum((unsigned char)*p) || *p == '_';
@@ -621,8 +620,8 @@ static const char *const simulation_keys[] = {"tick", "seed", NULL};
 static const char *const top_keys[] = {"simulation", "defaults", "templates", "devices", NULL};
 static const char *const template_keys[] = {"vendor",      "model", "labels",
                                             "port_groups", "ports", NULL};
-static const char *const device_keys[] = {"name",   "count",       "first", "template", "vendor",
-                                          "model",  "labels",      "port_groups", "ports", NULL};
+static const char *const device_keys[] = {"name",  "count",  "first",       "template", "vendor",
+                                          "model", "labels", "port_groups", "ports",    NULL};
 
 static int parse_simulation(struct pctx *c, yaml_node_t *node)
 {
@@ -635,9 +634,8 @@ static int parse_simulation(struct pctx *c, yaml_node_t *node)
     if (rc > 0) {
         yaml_node_t *tn = map_get(c, node, "tick");
         if (fleet->tick_set && fleet->tick_ms != tick_ms)
-            return fail(c, tn, "simulation.tick",
-                        "%s conflicts with the tick of %llums set at %s", scalar_text(tn),
-                        (unsigned long long)fleet->tick_ms, c->ld->tick_source);
+            return fail(c, tn, "simulation.tick", "%s conflicts with the tick of %llums set at %s",
+                        scalar_text(tn), (unsigned long long)fleet->tick_ms, c->ld->tick_source);
         if (!fleet->tick_set)
             where_printf(c->ld->tick_source, "%s:%zu:%zu", c->path, tn->start_mark.line + 1,
                          tn->start_mark.column + 1);
@@ -812,11 +810,10 @@ static int load_file(struct loader *ld, const char *path)
     if (!yaml_parser_load(&parser, &doc)) {
         const yaml_mark_t *m = &parser.problem_mark;
         if (parser.context)
-            errbuf_set(ld->err,
-                       "%s:%zu:%zu: YAML syntax error: %s (%s started at line %zu, column %zu)",
-                       path, m->line + 1, m->column + 1, parser.problem ? parser.problem : "",
-                       parser.context, parser.context_mark.line + 1,
-                       parser.context_mark.column + 1);
+            errbuf_set(
+                ld->err, "%s:%zu:%zu: YAML syntax error: %s (%s started at line %zu, column %zu)",
+                path, m->line + 1, m->column + 1, parser.problem ? parser.problem : "",
+                parser.context, parser.context_mark.line + 1, parser.context_mark.column + 1);
         else
             errbuf_set(ld->err, "%s:%zu:%zu: YAML syntax error: %s", path, m->line + 1,
                        m->column + 1, parser.problem ? parser.problem : "unknown error");
@@ -880,7 +877,8 @@ static int load_dir(struct loader *ld, const char *dir)
         n++;
     }
     closedir(d);
-    qsort(names, n, sizeof(*names), cmp_str);
+    if (n > 1)
+        qsort(names, n, sizeof(*names), cmp_str);
     int rc = n ? 0 : errbuf_set(ld->err, "%s: directory holds no *.yaml or *.yml profile", dir);
     for (size_t i = 0; i < n; i++) {
         if (rc == 0)

@@ -17,8 +17,8 @@ struct sim;
 /* What a collector may look at during one render. */
 struct scrape_ctx {
     const struct sim *sim;
-    int64_t timestamp_ms;         /* time of the tick being rendered */
-    double last_render_seconds;   /* how long the previous render took */
+    int64_t timestamp_ms;       /* time of the tick being rendered */
+    double last_render_seconds; /* how long the previous render took */
 };
 
 typedef int (*collector_fn)(struct expo *w, const struct scrape_ctx *ctx, void *user);

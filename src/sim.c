@@ -109,8 +109,7 @@ struct sim *sim_new(const struct fleet *fleet, uint64_t seed, int64_t start_ms)
         for (size_t p = 0; p < dev->n_ports; p++) {
             size_t i = dev->first_port_index + p;
             sim->specs[i] = dev->ports[p].spec;
-            port_init(sim, &sim->ports[i], dev->ports[p].spec, seed, dev->name,
-                      dev->ports[p].name);
+            port_init(sim, &sim->ports[i], dev->ports[p].spec, seed, dev->name, dev->ports[p].name);
         }
     }
     return sim;

@@ -26,7 +26,7 @@ struct port_state {
     uint64_t tx_packets;
     uint64_t rx_bytes;
     uint64_t tx_bytes;
-    uint64_t tx_drops;            /* packets dropped because the buffer was full */
+    uint64_t tx_drops; /* packets dropped because the buffer was full */
     uint64_t rx_errors;
     uint64_t carrier_transitions; /* up->down and down->up changes */
     double buffer_level_bytes;    /* 0 <= level <= capacity */
@@ -39,10 +39,10 @@ struct port_state {
     uint64_t rng;
     uint64_t next_link_change_tick;
     uint64_t next_burst_change_tick;
-    double mean_utilization; /* this port's own mean, after port_spread */
-    double noise_rx, noise_tx; /* Ornstein-Uhlenbeck processes, stationary N(0,1) */
-    double noise_keep;       /* exp(-tick/noise_period) */
-    double noise_fresh;      /* sqrt(1 - noise_keep^2) */
+    double mean_utilization;         /* this port's own mean, after port_spread */
+    double noise_rx, noise_tx;       /* Ornstein-Uhlenbeck processes, stationary N(0,1) */
+    double noise_keep;               /* exp(-tick/noise_period) */
+    double noise_fresh;              /* sqrt(1 - noise_keep^2) */
     double diurnal_cos, diurnal_sin; /* phase of this port's daily peak */
     double rx_packet_carry, tx_packet_carry, rx_error_carry, tx_drop_carry;
 };

@@ -104,10 +104,9 @@ static int scaled_u64(const char *text, const struct unit *table, uint64_t *out)
 int units_parse_speed_bps(const char *text, uint64_t *out, struct errbuf *err)
 {
     static const struct unit speeds[] = {
-        {"", 1},          {"bps", 1},         {"b/s", 1},         {"K", 1e3},
-        {"Kbps", 1e3},    {"Kb/s", 1e3},      {"M", 1e6},         {"Mbps", 1e6},
-        {"Mb/s", 1e6},    {"G", 1e9},         {"Gbps", 1e9},      {"Gb/s", 1e9},
-        {"T", 1e12},      {"Tbps", 1e12},     {"Tb/s", 1e12},     {NULL, 0},
+        {"", 1},     {"bps", 1},     {"b/s", 1},     {"K", 1e3}, {"Kbps", 1e3}, {"Kb/s", 1e3},
+        {"M", 1e6},  {"Mbps", 1e6},  {"Mb/s", 1e6},  {"G", 1e9}, {"Gbps", 1e9}, {"Gb/s", 1e9},
+        {"T", 1e12}, {"Tbps", 1e12}, {"Tb/s", 1e12}, {NULL, 0},
     };
     if (scaled_u64(text, speeds, out) < 0)
         return errbuf_set(err, "expected a speed such as 25G, 100Gbps or 400Gb/s, got \"%s\"",
@@ -131,16 +130,15 @@ int units_parse_size_bytes(const char *text, uint64_t *out, struct errbuf *err)
         {NULL, 0},
     };
     if (scaled_u64(text, sizes, out) < 0)
-        return errbuf_set(err, "expected a size such as 12MiB, 512KiB or 9216B, got \"%s\"",
-                          text);
+        return errbuf_set(err, "expected a size such as 12MiB, 512KiB or 9216B, got \"%s\"", text);
     return 0;
 }
 
 int units_parse_duration_ms(const char *text, uint64_t *out, struct errbuf *err)
 {
     static const struct unit durations[] = {
-        {"ms", 1},         {"s", 1e3},          {"m", 60e3},           {"h", 3600e3},
-        {"d", 86400e3},    {"w", 7 * 86400e3},  {"y", 365 * 86400e3},  {NULL, 0},
+        {"ms", 1},      {"s", 1e3},         {"m", 60e3},          {"h", 3600e3},
+        {"d", 86400e3}, {"w", 7 * 86400e3}, {"y", 365 * 86400e3}, {NULL, 0},
     };
     if (strcmp(text, "0") == 0) {
         *out = 0;

@@ -27,10 +27,20 @@ static void test_cli_defaults(void **state)
 static void test_cli_every_flag(void **state)
 {
     (void)state;
-    const char *argv[] = {"switchsim",      "--profile", "a.yaml",     "--profile=dir",
-                          "--web.listen-address", "127.0.0.1:9000", "--seed", "42",
-                          "--start-time", "2026-11-22T08:00:00.250Z", "--no-timestamps",
-                          "--check-config", "--log.level", "debug"};
+    const char *argv[] = {"switchsim",
+                          "--profile",
+                          "a.yaml",
+                          "--profile=dir",
+                          "--web.listen-address",
+                          "127.0.0.1:9000",
+                          "--seed",
+                          "42",
+                          "--start-time",
+                          "2026-11-22T08:00:00.250Z",
+                          "--no-timestamps",
+                          "--check-config",
+                          "--log.level",
+                          "debug"};
     struct options o;
     struct errbuf err;
     assert_int_equal(parse(&o, &err, 14, argv), 0);
@@ -71,18 +81,24 @@ static void test_cli_bad_flags(void **state)
     } cases[] = {
         {{"switchsim", "--bogus"}, 2, "unknown flag --bogus"},
         {{"switchsim", "-x"}, 2, "unknown flag -x"},
-        {{"switchsim", "--port", "99999"}, 3, "--port: expected a port number 0-65535, got \"99999\""},
+        {{"switchsim", "--port", "99999"},
+         3,
+         "--port: expected a port number 0-65535, got \"99999\""},
         {{"switchsim", "-p"}, 2, "-p needs a value"},
         {{"switchsim", "--profile"}, 2, "--profile needs a value"},
         {{"switchsim", "--seed", "-1"}, 3, "--seed: expected a non-negative integer, got \"-1\""},
-        {{"switchsim", "--log.level", "loud"}, 3,
+        {{"switchsim", "--log.level", "loud"},
+         3,
          "--log.level: expected debug, info, warn or error, got \"loud\""},
-        {{"switchsim", "--web.listen-address", "9000"}, 3,
+        {{"switchsim", "--web.listen-address", "9000"},
+         3,
          "--web.listen-address: expected HOST:PORT or :PORT, got \"9000\""},
-        {{"switchsim", "--start-time", "yesterday"}, 3,
+        {{"switchsim", "--start-time", "yesterday"},
+         3,
          "--start-time: expected RFC 3339 UTC such as 2026-11-22T08:00:00Z or Unix seconds, got "
          "\"yesterday\""},
-        {{"switchsim", "profile.yaml"}, 2,
+        {{"switchsim", "profile.yaml"},
+         2,
          "unexpected argument \"profile.yaml\" (profiles go after --profile)"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -16,9 +16,14 @@ static void test_render_escapes_label_values(void **state)
     static const struct {
         const char *in, *want;
     } cases[] = {
-        {"Ethernet1/1", "Ethernet1/1"}, {"a\"b", "a\\\"b"},     {"a\\b", "a\\\\b"},
-        {"a\nb", "a\\nb"},              {"tab\there", "tab\there"}, {"\\\"\n", "\\\\\\\"\\n"},
-        {"Zürich ✓", "Zürich ✓"},       {"", ""},
+        {"Ethernet1/1", "Ethernet1/1"},
+        {"a\"b", "a\\\"b"},
+        {"a\\b", "a\\\\b"},
+        {"a\nb", "a\\nb"},
+        {"tab\there", "tab\there"},
+        {"\\\"\n", "\\\\\\\"\\n"},
+        {"Zürich ✓", "Zürich ✓"},
+        {"", ""},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct strbuf sb;
@@ -47,10 +52,20 @@ static void test_render_formats_numbers(void **state)
         double v;
         const char *want;
     } doubles[] = {
-        {NAN, "NaN"},      {-NAN, "NaN"},         {INFINITY, "+Inf"},          {-INFINITY, "-Inf"},
-        {0.0, "0"},        {-0.0, "0"},           {1.0, "1"},                  {-42.0, "-42"},
-        {0.1, "0.1"},      {1.5e-9, "1.5e-09"},   {1e21, "1e+21"},             {1795319505.684, "1795319505.684"},
-        {9007199254740992.0, "9007199254740992"}, {0.1 + 0.2, "0.30000000000000004"},
+        {NAN, "NaN"},
+        {-NAN, "NaN"},
+        {INFINITY, "+Inf"},
+        {-INFINITY, "-Inf"},
+        {0.0, "0"},
+        {-0.0, "0"},
+        {1.0, "1"},
+        {-42.0, "-42"},
+        {0.1, "0.1"},
+        {1.5e-9, "1.5e-09"},
+        {1e21, "1e+21"},
+        {1795319505.684, "1795319505.684"},
+        {9007199254740992.0, "9007199254740992"},
+        {0.1 + 0.2, "0.30000000000000004"},
     };
     for (size_t i = 0; i < sizeof(doubles) / sizeof(doubles[0]); i++) {
         char buf[40];
@@ -65,7 +80,12 @@ static void test_render_formats_numbers(void **state)
     static const struct {
         uint64_t v;
         const char *want;
-    } ints[] = {{0, "0"}, {9, "9"}, {10, "10"}, {99, "99"}, {100, "100"}, {1234567890, "1234567890"},
+    } ints[] = {{0, "0"},
+                {9, "9"},
+                {10, "10"},
+                {99, "99"},
+                {100, "100"},
+                {1234567890, "1234567890"},
                 {UINT64_MAX, "18446744073709551615"}};
     for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
         char buf[24];
@@ -138,7 +158,8 @@ static char *render_profile(const char *path, uint64_t seed, uint64_t tick, int 
     strbuf_init(&sb, 1024, 64 << 20);
     struct expo w;
     expo_init(&w, &sb, sim_time_ms(sim), timestamps);
-    struct scrape_ctx ctx = {.sim = sim, .timestamp_ms = sim_time_ms(sim), .last_render_seconds = 0.25};
+    struct scrape_ctx ctx = {
+        .sim = sim, .timestamp_ms = sim_time_ms(sim), .last_render_seconds = 0.25};
     if (registry_collect(&reg, &w, &ctx, &err) != 0)
         fail_msg("%s", err.msg);
     if (samples_out)

@@ -62,8 +62,8 @@ static void test_sim_invariants_over_a_day(void **state)
             double cap = (double)spec->buffer_capacity_bytes;
             /* 0 <= level <= capacity */
             if (st->buffer_level_bytes < 0 || st->buffer_level_bytes > cap)
-                fail_msg("port %zu tick %llu: buffer %f outside [0, %f]", i,
-                         (unsigned long long)t, st->buffer_level_bytes, cap);
+                fail_msg("port %zu tick %llu: buffer %f outside [0, %f]", i, (unsigned long long)t,
+                         st->buffer_level_bytes, cap);
             /* counters never decrease */
             assert_true(st->rx_packets >= prev[i].rx_packets);
             assert_true(st->tx_packets >= prev[i].tx_packets);
@@ -179,7 +179,7 @@ static void test_sim_deterministic_and_scrape_independent(void **state)
     struct sim *other_seed = sim_new(fleet, 6, START_MS);
     for (uint64_t t = 1; t <= 17280; t++) /* a day, one tick at a time (every scrape) */
         sim_advance_to(stepwise, t);
-    sim_advance_to(jump, 5000);           /* irregular scrapes */
+    sim_advance_to(jump, 5000); /* irregular scrapes */
     sim_advance_to(jump, 5000);
     sim_advance_to(jump, 17280);
     sim_advance_to(other_seed, 17280);

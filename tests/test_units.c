@@ -9,9 +9,10 @@ static void test_units_speed(void **state)
     static const struct {
         const char *in;
         uint64_t bps;
-    } ok[] = {{"25G", 25000000000ULL},   {"100Gbps", 100000000000ULL}, {"400Gb/s", 400000000000ULL},
-              {"2.5G", 2500000000ULL},   {"10M", 10000000ULL},         {"1000", 1000ULL},
-              {"1.6T", 1600000000000ULL}, {"100 Mbps", 100000000ULL}};
+    } ok[] = {{"25G", 25000000000ULL},      {"100Gbps", 100000000000ULL},
+              {"400Gb/s", 400000000000ULL}, {"2.5G", 2500000000ULL},
+              {"10M", 10000000ULL},         {"1000", 1000ULL},
+              {"1.6T", 1600000000000ULL},   {"100 Mbps", 100000000ULL}};
     for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
         uint64_t v = 0;
         struct errbuf err;
@@ -57,8 +58,8 @@ static void test_units_duration(void **state)
     static const struct {
         const char *in;
         uint64_t ms;
-    } ok[] = {{"500ms", 500},   {"30s", 30000},       {"5m", 300000},        {"2h", 7200000},
-              {"1d", 86400000}, {"1w", 604800000},    {"1h30m", 5400000},    {"0", 0},
+    } ok[] = {{"500ms", 500},   {"30s", 30000},    {"5m", 300000},     {"2h", 7200000},
+              {"1d", 86400000}, {"1w", 604800000}, {"1h30m", 5400000}, {"0", 0},
               {"1m30s", 90000}, {"1s500ms", 1500}};
     for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
         uint64_t v = 0;

@@ -19,11 +19,11 @@
 #define FIXTURE(rel) TEST_DATA_DIR "/" rel
 
 /* Fails with both values printed when |a - b| > tol. */
-#define assert_double_near(a, b, tol)                                                              \
-    do {                                                                                           \
-        double a_ = (a), b_ = (b), t_ = (tol);                                                     \
-        if (!(fabs(a_ - b_) <= t_))                                                                \
-            fail_msg("%s = %.10g, expected %.10g +- %.3g", #a, a_, b_, t_);                        \
+#define assert_double_near(a, b, tol)                                       \
+    do {                                                                    \
+        double a_ = (a), b_ = (b), t_ = (tol);                              \
+        if (!(fabs(a_ - b_) <= t_))                                         \
+            fail_msg("%s = %.10g, expected %.10g +- %.3g", #a, a_, b_, t_); \
     } while (0)
 
 static inline char *testutil_read_file(const char *path, size_t *len_out)

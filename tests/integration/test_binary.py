@@ -1,0 +1,302 @@
+#!/usr/bin/python3
+"""Integration tests: the real switchsim binary, checked with Debian's promtool and
+prometheus_client text parser, and its process behaviour (exit codes, signals).
+
+Usage: test_binary.py --binary build/switchsim [--valgrind]
+Prints one line per test and closes with "integration: N passed, N failed".
+"""
+import argparse
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import traceback
+
+from prometheus_client.parser import text_string_to_metric_families
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from switchsim_proc import Switchsim, run  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+FIX = os.path.join(ROOT, "tests", "fixtures", "profiles")
+DEFAULT = os.path.join(ROOT, "profiles", "default.yaml")
+SMALL = os.path.join(FIX, "ok", "small.yaml")
+HOSTILE = os.path.join(FIX, "ok", "hostile.yaml")
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+LISTEN = ["--web.listen-address", "127.0.0.1:0"]
+
+SAMPLE_RE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})? (\S+)(?: (-?\d+))?$')
+
+TESTS = []
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+def promtool_check(body):
+    p = subprocess.run(["promtool", "check", "metrics"], input=body, capture_output=True,
+                       timeout=60)
+    assert p.returncode == 0, "promtool check metrics failed (%d): %s" % (
+        p.returncode, (p.stdout + p.stderr).decode(errors="replace")[:2000])
+
+
+def family_runs(text):
+    """Family name of every sample line, in order, collapsed into runs."""
+    runs = []
+    help_count, type_count = {}, {}
+    for line in text.split("\n"):
+        if not line:
+            continue
+        if line.startswith("# HELP "):
+            name = line.split(" ")[2]
+            help_count[name] = help_count.get(name, 0) + 1
+            continue
+        if line.startswith("# TYPE "):
+            name = line.split(" ")[2]
+            type_count[name] = type_count.get(name, 0) + 1
+            continue
+        name = SAMPLE_RE.match(line).group(1)
+        if not runs or runs[-1] != name:
+            runs.append(name)
+    return runs, help_count, type_count
+
+
+def parse_samples(text):
+    """{(name, labels-text): (value, timestamp)} for every sample line."""
+    out = {}
+    for line in text.split("\n"):
+        if not line or line.startswith("#"):
+            continue
+        m = SAMPLE_RE.match(line)
+        assert m, "unparsable sample line: %r" % line
+        key = (m.group(1), m.group(2) or "")
+        assert key not in out, "duplicate series %r" % (key,)
+        out[key] = (m.group(3), m.group(4))
+    return out
+
+
+def scrape_same_tick(sims, attempts=20):
+    """Scrapes every sim until all bodies carry the same tick timestamp."""
+    for _ in range(attempts):
+        bodies = [s.get()[2].decode() for s in sims]
+        stamps = {parse_samples(b)[("switchsim_ports", "")][1] for b in bodies}
+        if len(stamps) == 1:
+            return bodies
+        time.sleep(0.1)
+    raise AssertionError("could not scrape all processes within one tick")
+
+
+@test
+def metrics_valid_for_promtool_and_prometheus_client(binary, wrapper):
+    with Switchsim(binary, ["--profile", DEFAULT] + LISTEN, wrapper) as s:
+        status, headers, body = s.get()
+        assert status == 200, status
+        assert headers["Content-Type"] == CONTENT_TYPE, headers
+        promtool_check(body)
+        text = body.decode("utf-8")
+        assert text.endswith("\n") and "\r" not in text
+        families = list(text_string_to_metric_families(text))
+        names = [f.name for f in families]
+        # prometheus_client splits an interleaved family into two: names must be unique.
+        assert len(names) == len(set(names)), "family split: %r" % names
+        runs, helps, types = family_runs(text)
+        assert len(runs) == len(set(runs)), "a family appears in more than one run: %r" % runs
+        assert all(v == 1 for v in helps.values()) and all(v == 1 for v in types.values())
+        by_name = {f.name: f for f in families}
+        for fam, kind in [("switch_port_buffer_level_bytes", "gauge"),
+                          ("switch_port_rx_packets", "counter"),
+                          ("switch_port_link_up", "gauge"), ("switch_port_info", "gauge"),
+                          ("switch_device_info", "gauge"), ("switchsim_build_info", "gauge")]:
+            assert fam in by_name, "missing family %s" % fam
+            assert by_name[fam].type == kind, (fam, by_name[fam].type)
+        # 6 devices, 2x32 + 4x52 ports; 12 per-port families; every sample has device/port
+        ports = by_name["switch_port_link_up"].samples
+        assert len(ports) == 2 * 32 + 4 * 52, len(ports)
+        assert all(set(x.labels) == {"device", "port"} for x in ports)
+        assert len(by_name["switch_device_info"].samples) == 6
+        assert s.stop() == 0
+
+
+@test
+def timestamps_on_every_sample_never_in_future(binary, wrapper):
+    with Switchsim(binary, ["--profile", SMALL] + LISTEN, wrapper) as s:
+        last = 0
+        for _ in range(3):
+            before_ms = time.time() * 1000
+            text = s.get()[2].decode()
+            after_ms = time.time() * 1000
+            samples = parse_samples(text)
+            stamps = {ts for (_, ts) in samples.values()}
+            assert None not in stamps, "a sample without timestamp"
+            assert len(stamps) == 1, "one tick per body, got %r" % stamps
+            ts = int(stamps.pop())
+            assert ts <= after_ms, "timestamp %d in the future (now %d)" % (ts, after_ms)
+            assert ts > before_ms - 2000, "timestamp too old"
+            assert ts >= last
+            last = ts
+            time.sleep(0.6)
+        assert s.stop() == 0
+
+
+@test
+def no_timestamps_flag(binary, wrapper):
+    with Switchsim(binary, ["--profile", SMALL, "--no-timestamps"] + LISTEN, wrapper) as s:
+        body = s.get()[2]
+        promtool_check(body)
+        assert all(ts is None for (_, ts) in parse_samples(body.decode()).values())
+        assert s.stop() == 0
+
+
+@test
+def same_seed_and_start_time_same_values_in_two_processes(binary, wrapper):
+    start = str(int(time.time()) - 120)
+    args = ["--profile", DEFAULT, "--seed", "42", "--start-time", start] + LISTEN
+    with Switchsim(binary, args, wrapper) as a, Switchsim(binary, args, wrapper) as b:
+        body_a, body_b = scrape_same_tick([a, b])
+        sa, sb = parse_samples(body_a), parse_samples(body_b)
+        port_series = [k for k in sa if k[0].startswith("switch_")]
+        assert len(port_series) > 3000
+        assert all(sa[k] == sb[k] for k in port_series), "processes disagree"
+        # and the values moved: 2 minutes of traffic are on the counters
+        rx = [int(v) for (n, _), (v, _) in sa.items() if n == "switch_port_rx_packets_total"]
+        assert sum(rx) > 0
+        assert a.stop() == 0 and b.stop() == 0
+    with Switchsim(binary, ["--profile", DEFAULT, "--seed", "43", "--start-time", start] + LISTEN,
+                   wrapper) as c:
+        sc = parse_samples(c.get()[2].decode())
+        rx_c = [int(v) for (n, _), (v, _) in sc.items() if n == "switch_port_rx_packets_total"]
+        assert rx_c != rx, "a different seed gave the same traffic"
+        assert c.stop() == 0
+
+
+@test
+def repeated_scrapes_in_one_tick_are_identical(binary, wrapper):
+    with Switchsim(binary, ["--profile", SMALL] + LISTEN, wrapper) as s:
+        for _ in range(20):
+            first, second = s.get()[2], s.get()[2]
+            ts = {parse_samples(x.decode())[("switchsim_ports", "")][1] for x in (first, second)}
+            if len(ts) == 1:
+                assert first == second
+                break
+        else:
+            raise AssertionError("never scraped twice within one tick")
+        assert s.stop() == 0
+
+
+@test
+def hostile_labels_round_trip(binary, wrapper):
+    with Switchsim(binary, ["--profile", HOSTILE] + LISTEN, wrapper) as s:
+        body = s.get()[2]
+        promtool_check(body)
+        fams = {f.name: f for f in text_string_to_metric_families(body.decode())}
+        dev = fams["switch_device_info"].samples[0].labels
+        assert dev["device"] == 'sw"1\\x', dev
+        assert dev["vendor"] == "Ac\\me"
+        assert dev["note"] == "line1\nline2"
+        assert dev["emoji"] == "Zürich ✓"
+        port = fams["switch_port_info"].samples[0].labels
+        assert port["description"] == 'uplink "core" C:\\path\nsecond line', port
+        assert port["type"] == "a,b=c}"
+        assert s.stop() == 0
+
+
+@test
+def http_routes(binary, wrapper):
+    with Switchsim(binary, ["--profile", SMALL] + LISTEN, wrapper) as s:
+        status, headers, body = s.get("/")
+        assert status == 200 and b"core1" in body and b'href="/metrics"' in body
+        assert s.get("/-/healthy")[0] == 200 and s.get("/-/ready")[0] == 200
+        assert s.get("/nope")[0] == 404
+        status, headers, _ = s.get("/metrics", method="POST")
+        assert status == 405 and headers["Allow"] == "GET, HEAD"
+        status, headers, body = s.get("/metrics", method="HEAD")
+        assert status == 200 and body == b"" and headers["Content-Type"] == CONTENT_TYPE
+        assert s.stop(signal.SIGINT) == 0
+
+
+@test
+def bad_profile_exit_2_with_position(binary, wrapper):
+    bad = os.path.join(FIX, "bad", "bad_speed.yaml")
+    rc, out, err = run(binary, ["--profile", bad] + LISTEN, wrapper=wrapper)
+    assert rc == 2, rc
+    assert err == ("switchsim: error: %s:6:16: devices[0].port_groups[0].speed: expected a speed "
+                   "such as 25G, 100Gbps or 400Gb/s, got \"fast\"\n" % bad), err
+    rc, out, err = run(binary, ["--check-config", "--profile", bad], wrapper=wrapper)
+    assert rc == 2 and ":6:16:" in err
+
+
+@test
+def check_config_ok(binary, wrapper):
+    rc, out, err = run(binary, ["--check-config", "--profile", DEFAULT], wrapper=wrapper)
+    assert rc == 0, err
+    assert out == "switchsim: profiles OK: 6 devices, 272 ports, 3277 series\n", out
+
+
+@test
+def bad_flags_print_usage_exit_2(binary, wrapper):
+    for args, msg in [(["--bogus"], "unknown flag --bogus"),
+                      (["-p", "http"], '--port: expected a port number 0-65535, got "http"'),
+                      (["--start-time", "2999-01-01T00:00:00Z", "--profile", SMALL],
+                       "--start-time is in the future")]:
+        rc, out, err = run(binary, args, wrapper=wrapper)
+        assert rc == 2, (args, rc)
+        assert msg in err, err
+        if "future" not in msg:
+            assert "Usage: switchsim" in err
+    rc, out, err = run(binary, ["--help"], wrapper=wrapper)
+    assert rc == 0 and out.startswith("Usage: switchsim")
+    rc, out, err = run(binary, ["--version"], wrapper=wrapper)
+    assert rc == 0 and out.startswith("switchsim, version ")
+
+
+@test
+def port_in_use_exit_1(binary, wrapper):
+    with Switchsim(binary, ["--profile", SMALL] + LISTEN, wrapper) as s:
+        rc, out, err = run(binary, ["--profile", SMALL, "--web.listen-address",
+                                    "127.0.0.1:%d" % s.port], wrapper=wrapper)
+        assert rc == 1, rc
+        lines = [line for line in err.splitlines() if "error" in line]
+        assert lines == ["switchsim: error: cannot listen on 127.0.0.1:%d: Address already in use"
+                         % s.port], err
+        assert s.stop() == 0
+
+
+VALGRIND_TESTS = {"metrics_valid_for_promtool_and_prometheus_client", "http_routes",
+                  "bad_profile_exit_2_with_position", "bad_flags_print_usage_exit_2",
+                  "port_in_use_exit_1"}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--binary", required=True)
+    ap.add_argument("--valgrind", action="store_true",
+                    help="run the binary under valgrind (leaks and errors fail the test)")
+    opts = ap.parse_args()
+    binary = os.path.abspath(opts.binary)
+    wrapper = None
+    tests = TESTS
+    if opts.valgrind:
+        wrapper = ["valgrind", "-q", "--error-exitcode=99", "--leak-check=full",
+                   "--show-leak-kinds=definite,indirect", "--errors-for-leak-kinds=definite,indirect"]
+        tests = [t for t in TESTS if t.__name__ in VALGRIND_TESTS]
+    passed = failed = 0
+    for t in tests:
+        t0 = time.monotonic()
+        try:
+            t(binary, wrapper)
+            passed += 1
+            print("ok - %s (%.1fs)" % (t.__name__, time.monotonic() - t0), flush=True)
+        except Exception:  # noqa: BLE001 - report every failure and go on
+            failed += 1
+            print("not ok - %s" % t.__name__, flush=True)
+            traceback.print_exc()
+    print("integration: %d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,280 @@
+/* test_http.c - the HTTP endpoint on an ephemeral loopback port, spoken to over
+ * plain sockets: status codes, headers, HEAD, 404/405, port in use, concurrency. */
+#include "testutil.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "collectors.h"
+#include "exporter.h"
+#include "http.h"
+#include "profile.h"
+
+struct fixture {
+    struct fleet *fleet;
+    struct sim *sim;
+    struct collectors *collectors;
+    struct registry reg;
+    struct exporter *exporter;
+    struct http_server *srv;
+    uint16_t port;
+};
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+    const char *paths[] = {FIXTURE("fixtures/profiles/ok/small.yaml")};
+    struct errbuf err;
+    if (profile_load(paths, 1, &f->fleet, &err) != 0)
+        fail_msg("%s", err.msg);
+    f->fleet->tick_ms = 3600 * 1000; /* one tick for the whole test: bodies must match */
+    int64_t now = exporter_now_ms();
+    f->sim = sim_new(f->fleet, 7, now - now % (int64_t)f->fleet->tick_ms);
+    struct build_info build = {"9.9.9", "abc"};
+    f->collectors = collectors_new(f->fleet, &build, now);
+    registry_init(&f->reg);
+    collectors_register(f->collectors, &f->reg);
+    f->exporter = exporter_new(f->sim, &f->reg, 1);
+    struct http_options opts = {.host = "127.0.0.1", .port = 0, .version = "9.9.9", .threads = 2};
+    f->srv = http_start(&opts, f->exporter, f->fleet, &err);
+    if (!f->srv)
+        fail_msg("%s", err.msg);
+    f->port = http_port(f->srv);
+    assert_true(f->port > 0);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    http_stop(f->srv);
+    exporter_free(f->exporter);
+    collectors_free(f->collectors);
+    sim_free(f->sim);
+    fleet_free(f->fleet);
+    free(f);
+    return 0;
+}
+
+struct response {
+    int status;
+    char *head; /* status line + headers */
+    char *body;
+    size_t body_len;
+};
+
+/* Sends raw request bytes and reads until the server closes (5 s timeout). */
+static struct response http_raw(uint16_t port, const char *request)
+{
+    struct response r = {0};
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct timeval tv = {5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons(port)};
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+    size_t len = strlen(request);
+    assert_int_equal(write(fd, request, len), (ssize_t)len);
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    for (;;) {
+        if (n + 4096 > cap)
+            buf = realloc(buf, cap *= 2);
+        ssize_t got = read(fd, buf + n, cap - n - 1);
+        if (got <= 0)
+            break;
+        n += (size_t)got;
+    }
+    close(fd);
+    buf[n] = '\0';
+    char *sep = strstr(buf, "\r\n\r\n");
+    assert_non_null(sep);
+    *sep = '\0';
+    r.head = buf;
+    r.body = sep + 4;
+    r.body_len = n - (size_t)(r.body - buf);
+    sscanf(buf, "HTTP/1.1 %d", &r.status);
+    return r;
+}
+
+static struct response http_do(uint16_t port, const char *method, const char *path)
+{
+    char req[512];
+    snprintf(req, sizeof(req), "%s %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+             method, path);
+    return http_raw(port, req);
+}
+
+/* Value of a header (case-insensitive name), or NULL. Points into r->head. */
+static const char *header(struct response *r, const char *name)
+{
+    static char value[256];
+    for (char *line = strstr(r->head, "\r\n"); line; line = strstr(line + 2, "\r\n")) {
+        char *p = line + 2;
+        size_t n = strlen(name);
+        if (strncasecmp(p, name, n) == 0 && p[n] == ':') {
+            p += n + 1;
+            while (*p == ' ')
+                p++;
+            size_t vlen = strcspn(p, "\r\n");
+            snprintf(value, sizeof(value), "%.*s", (int)vlen, p);
+            return value;
+        }
+    }
+    return NULL;
+}
+
+static void test_http_metrics_get(void **state)
+{
+    struct fixture *f = *state;
+    struct response r = http_do(f->port, "GET", "/metrics");
+    assert_int_equal(r.status, 200);
+    assert_string_equal(header(&r, "Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+    assert_true(r.body_len > 1000);
+    assert_true(r.body[r.body_len - 1] == '\n');
+    assert_int_equal(strncmp(r.body, "# HELP switch_device_info ", 26), 0);
+    assert_non_null(
+        strstr(r.body, "\nswitch_port_rx_packets_total{device=\"tor01\",port=\"swp1\"} "));
+    char len[32];
+    snprintf(len, sizeof(len), "%zu", r.body_len);
+    assert_string_equal(header(&r, "Content-Length"), len);
+    free(r.head);
+}
+
+static void test_http_metrics_head(void **state)
+{
+    struct fixture *f = *state;
+    struct response get = http_do(f->port, "GET", "/metrics");
+    struct response head = http_do(f->port, "HEAD", "/metrics");
+    assert_int_equal(head.status, 200);
+    assert_int_equal(head.body_len, 0);
+    assert_string_equal(header(&head, "Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+    char len[32];
+    snprintf(len, sizeof(len), "%zu", get.body_len);
+    assert_string_equal(header(&head, "Content-Length"), len);
+    free(get.head);
+    free(head.head);
+}
+
+static void test_http_other_pages(void **state)
+{
+    struct fixture *f = *state;
+    struct response r = http_do(f->port, "GET", "/");
+    assert_int_equal(r.status, 200);
+    assert_string_equal(header(&r, "Content-Type"), "text/html; charset=utf-8");
+    assert_non_null(strstr(r.body, "Version 9.9.9."));
+    assert_non_null(strstr(r.body, "<a href=\"/metrics\">"));
+    assert_non_null(strstr(r.body, "<li>tor01 (Acme TOR-8, 4 ports)</li>"));
+    assert_non_null(strstr(r.body, "<li>core1 (Acme CORE-2, 2 ports)</li>"));
+    free(r.head);
+    static const char *const health[] = {"/-/healthy", "/-/ready"};
+    for (int i = 0; i < 2; i++) {
+        r = http_do(f->port, "GET", health[i]);
+        assert_int_equal(r.status, 200);
+        assert_string_equal(r.body, "OK\n");
+        free(r.head);
+    }
+}
+
+static void test_http_errors(void **state)
+{
+    struct fixture *f = *state;
+    static const struct {
+        const char *method, *path;
+        int status;
+    } cases[] = {
+        {"GET", "/nope", 404},        {"GET", "/metrics/", 404}, {"GET", "/metricsx", 404},
+        {"POST", "/metrics", 405},    {"PUT", "/", 405},         {"DELETE", "/-/ready", 405},
+        {"OPTIONS", "/metrics", 405},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct response r = http_do(f->port, cases[i].method, cases[i].path);
+        if (r.status != cases[i].status)
+            fail_msg("%s %s: %d, want %d", cases[i].method, cases[i].path, r.status,
+                     cases[i].status);
+        if (r.status == 405)
+            assert_string_equal(header(&r, "Allow"), "GET, HEAD");
+        free(r.head);
+    }
+    /* malformed requests get a 400 from the server, not a crash */
+    static const char *const malformed[] = {
+        "GET /metrics HTTP/1.1\r\nBad Header Line\r\n\r\n",
+        "GET /metrics HTTP/1.1\r\nHost: a\r\nContent-Length: abc\r\n\r\n",
+    };
+    for (size_t i = 0; i < 2; i++) {
+        struct response bad = http_raw(f->port, malformed[i]);
+        assert_int_equal(bad.status, 400);
+        free(bad.head);
+    }
+    /* and the server still answers afterwards */
+    struct response ok = http_do(f->port, "GET", "/-/healthy");
+    assert_int_equal(ok.status, 200);
+    free(ok.head);
+}
+
+static void test_http_port_in_use(void **state)
+{
+    struct fixture *f = *state;
+    struct http_options opts = {.host = "127.0.0.1", .port = f->port, .version = "x"};
+    struct errbuf err;
+    struct http_server *second = http_start(&opts, f->exporter, f->fleet, &err);
+    assert_null(second);
+    char want[128];
+    snprintf(want, sizeof(want), "cannot listen on 127.0.0.1:%u: Address already in use",
+             (unsigned)f->port);
+    assert_string_equal(err.msg, want);
+}
+
+struct client {
+    uint16_t port;
+    struct response r[5];
+};
+
+static void *client_main(void *arg)
+{
+    struct client *c = arg;
+    for (int i = 0; i < 5; i++)
+        c->r[i] = http_do(c->port, "GET", "/metrics");
+    return NULL;
+}
+
+static void test_http_concurrent_scrapes_identical(void **state)
+{
+    struct fixture *f = *state;
+    struct client c[8];
+    pthread_t th[8];
+    for (int i = 0; i < 8; i++) {
+        c[i].port = f->port;
+        pthread_create(&th[i], NULL, client_main, &c[i]);
+    }
+    for (int i = 0; i < 8; i++)
+        pthread_join(th[i], NULL);
+    for (int i = 0; i < 8; i++)
+        for (int j = 0; j < 5; j++) {
+            assert_int_equal(c[i].r[j].status, 200);
+            assert_int_equal(c[i].r[j].body_len, c[0].r[0].body_len);
+            assert_memory_equal(c[i].r[j].body, c[0].r[0].body, c[0].r[0].body_len);
+        }
+    for (int i = 0; i < 8; i++)
+        for (int j = 0; j < 5; j++)
+            free(c[i].r[j].head);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_http_metrics_get, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_http_metrics_head, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_http_other_pages, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_http_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_http_port_in_use, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_http_concurrent_scrapes_identical, setup, teardown),
+    };
+    return cmocka_run_group_tests_name("http", tests, NULL, NULL);
+}
