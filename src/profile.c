@@ -403,7 +403,10 @@ static const char *expand_pattern(struct pctx *c, const char *pattern, uint64_t 
             int width = p[2] == ':' ? p[4] - '0' : 0;
             len += (size_t)snprintf(out + len, sizeof(out) - len, "%0*llu", width,
                                     (unsigned long long)n);
-            p = strchr(p, '}');
+            const char *close = strchr(p, '}'); /* present: check_pattern() ran first */
+            if (!close)
+                break;
+            p = close;
         } else {
             out[len++] = *p;
         }
@@ -435,7 +438,7 @@ static int parse_groups(struct pctx *c, yaml_node_t *node, const char *where,
         where_printf(g->where, "%s[%zu]", where, i);
         CHECK(check_mapping(c, gn, g->where, group_keys));
         g->node = gn;
-        g->pattern = NULL;
+        g->pattern = "";
         int rc = get_string(c, gn, "name", g->where, 0, &g->pattern);
         CHECK(rc);
         if (rc == 0)
@@ -681,7 +684,7 @@ static int parse_device(struct pctx *c, yaml_node_t *node, const char *where,
 {
     struct loader *ld = c->ld;
     CHECK(check_mapping(c, node, where, device_keys));
-    const char *pattern = NULL;
+    const char *pattern = "";
     int rc = get_string(c, node, "name", where, 0, &pattern);
     CHECK(rc);
     if (rc == 0)

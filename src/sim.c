@@ -103,7 +103,7 @@ struct sim *sim_new(const struct fleet *fleet, uint64_t seed, int64_t start_ms)
     sim->tick_ms = fleet->tick_ms;
     sim->start_ms = start_ms;
     sim->ports = xcalloc(fleet->n_ports ? fleet->n_ports : 1, sizeof(*sim->ports));
-    sim->specs = xcalloc(fleet->n_ports ? fleet->n_ports : 1, sizeof(*sim->specs));
+    sim->specs = xcalloc(fleet->n_ports ? fleet->n_ports : 1, sizeof(const struct port_spec *));
     for (size_t d = 0; d < fleet->n_devices; d++) {
         const struct device *dev = &fleet->devices[d];
         for (size_t p = 0; p < dev->n_ports; p++) {
