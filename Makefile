@@ -74,7 +74,7 @@ run:
 
 check:
 	@scripts/deps.sh test
-	@$(MAKE) --no-print-directory format-check tidy config-check test asan valgrind
+	@$(MAKE) --no-print-directory format-check tidy config-check test e2e asan valgrind
 	@echo "make check: all suites passed"
 
 deps:
