@@ -10,7 +10,7 @@ OPT      ?= -O2 -g
 PKG_CONFIG ?= pkg-config
 DATADIR  := $(PREFIX)/share/switchsim
 
-PKGS := libmicrohttpd yaml-0.1
+PKGS := libmicrohttpd yaml-0.1 libdeflate
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wold-style-definition -Wwrite-strings -Wformat=2 -Wpointer-arith -Wvla -Wundef \
         -Wimplicit-fallthrough -Wnull-dereference -Wdouble-promotion -Wfloat-conversion

@@ -6,7 +6,7 @@
 # As root it runs apt-get; otherwise it prints the exact command and exits 1.
 set -eu
 
-BUILD_PKGS="gcc make pkg-config libc6-dev libmicrohttpd-dev libyaml-dev zlib1g-dev"
+BUILD_PKGS="gcc make pkg-config libc6-dev libmicrohttpd-dev libyaml-dev libdeflate-dev"
 TEST_PKGS="$BUILD_PKGS libcmocka-dev valgrind clang-format clang-tidy curl python3 \
 python3-prometheus-client python3-yaml prometheus docker-compose"
 BENCH_PKGS="$TEST_PKGS wrk"

@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <string.h>
 
+#include "collectors.h"
 #include "units.h"
 
 void cli_usage(FILE *to)
@@ -24,6 +25,9 @@ void cli_usage(FILE *to)
             "  --start-time T              simulated time of tick 0, RFC 3339 UTC or Unix\n"
             "                              seconds, not in the future (default: now)\n"
             "  --no-timestamps             expose samples without timestamps\n"
+            "  --metrics.port-families L   comma-separated per-port families to expose,\n"
+            "                              e.g. switch_port_link_up,switch_port_rx_packets_total\n"
+            "                              (default all; see docs/METRICS.md)\n"
             "  --check-config              validate the profiles and exit\n"
             "  --log.level LEVEL           debug, info, warn or error (default info)\n"
             "  --version                   print the version and exit\n"
@@ -132,6 +136,7 @@ enum {
     OPT_SEED,
     OPT_START,
     OPT_NO_TS,
+    OPT_FAMILIES,
     OPT_CHECK,
     OPT_LOG_LEVEL,
     OPT_VERSION,
@@ -146,6 +151,7 @@ int cli_parse(int argc, char **argv, struct options *out, struct errbuf *err)
         {"seed", required_argument, NULL, OPT_SEED},
         {"start-time", required_argument, NULL, OPT_START},
         {"no-timestamps", no_argument, NULL, OPT_NO_TS},
+        {"metrics.port-families", required_argument, NULL, OPT_FAMILIES},
         {"check-config", no_argument, NULL, OPT_CHECK},
         {"log.level", required_argument, NULL, OPT_LOG_LEVEL},
         {"version", no_argument, NULL, OPT_VERSION},
@@ -155,6 +161,7 @@ int cli_parse(int argc, char **argv, struct options *out, struct errbuf *err)
     memset(out, 0, sizeof(*out));
     out->listen_port = CLI_DEFAULT_PORT;
     out->timestamps = 1;
+    out->port_families = PORT_FAMILIES_ALL;
     out->log_level = LOG_LEVEL_INFO;
     int port_flag = -1;
     optind = 1;
@@ -195,6 +202,10 @@ int cli_parse(int argc, char **argv, struct options *out, struct errbuf *err)
             break;
         case OPT_NO_TS:
             out->timestamps = 0;
+            break;
+        case OPT_FAMILIES:
+            if (collectors_parse_port_families(optarg, &out->port_families, err) < 0)
+                return -1;
             break;
         case OPT_CHECK:
             out->check_config = 1;

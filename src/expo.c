@@ -8,36 +8,9 @@
 
 #include "xalloc.h"
 
-static const char digit_pairs[] = "00010203040506070809"
-                                  "10111213141516171819"
-                                  "20212223242526272829"
-                                  "30313233343536373839"
-                                  "40414243444546474849"
-                                  "50515253545556575859"
-                                  "60616263646566676869"
-                                  "70717273747576777879"
-                                  "80818283848586878889"
-                                  "90919293949596979899";
-
 size_t expo_format_u64(char *dst, uint64_t v)
 {
-    char tmp[20];
-    size_t i = sizeof(tmp);
-    while (v >= 100) {
-        unsigned r = (unsigned)(v % 100);
-        v /= 100;
-        i -= 2;
-        memcpy(tmp + i, digit_pairs + 2 * r, 2);
-    }
-    if (v >= 10) {
-        i -= 2;
-        memcpy(tmp + i, digit_pairs + 2 * v, 2);
-    } else {
-        tmp[--i] = (char)('0' + v);
-    }
-    size_t n = sizeof(tmp) - i;
-    memcpy(dst, tmp + i, n);
-    return n;
+    return (size_t)(expo_put_u64(dst, v) - dst);
 }
 
 size_t expo_format_double(char *dst, double v)
@@ -132,48 +105,28 @@ int expo_family(struct expo *w, const char *name, const char *help, enum metric_
     return 0;
 }
 
-/* name + labels + ' ' + value (<= 32) + timestamp suffix, in one reservation. */
-static char *sample_start(struct expo *w, const char *name, size_t name_len,
-                          const struct expo_labels *labels)
-{
-    char *p = strbuf_grow(w->out, name_len + labels->len + 1 + 32 + w->ts_len);
-    if (!p)
-        return NULL;
-    memcpy(p, name, name_len);
-    p += name_len;
-    memcpy(p, labels->text, labels->len);
-    p += labels->len;
-    *p++ = ' ';
-    return p;
-}
-
-static void sample_end(struct expo *w, char *p)
-{
-    memcpy(p, w->ts_suffix, w->ts_len);
-    p += w->ts_len;
-    *p = '\0'; /* strbuf_grow reserved room for the terminator */
-    w->out->len = (size_t)(p - w->out->data);
-    w->n_samples++;
-}
-
 void expo_sample_u64(struct expo *w, const char *name, size_t name_len,
                      const struct expo_labels *labels, uint64_t value)
 {
-    char *p = sample_start(w, name, name_len, labels);
-    if (!p)
-        return;
-    p += expo_format_u64(p, value);
-    sample_end(w, p);
+    char *p = expo_reserve(w, name_len + labels->len + 1 + 20 + w->ts_len);
+    if (p)
+        expo_commit(w, expo_put_sample_u64(w, p, name, name_len, labels, value), 1);
 }
 
 void expo_sample_double(struct expo *w, const char *name, size_t name_len,
                         const struct expo_labels *labels, double value)
 {
-    char *p = sample_start(w, name, name_len, labels);
+    char *p = expo_reserve(w, name_len + labels->len + 1 + 32 + w->ts_len);
     if (!p)
         return;
+    memcpy(p, name, name_len);
+    p += name_len;
+    memcpy(p, labels->text, labels->len);
+    p += labels->len;
+    *p++ = ' ';
     p += expo_format_double(p, value);
-    sample_end(w, p);
+    memcpy(p, w->ts_suffix, w->ts_len);
+    expo_commit(w, p + w->ts_len, 1);
 }
 
 void expo_escape_label_value(struct strbuf *sb, const char *value)
@@ -202,29 +155,33 @@ void expo_escape_help(struct strbuf *sb, const char *help)
     }
 }
 
-void expo_labels_build(struct expo_labels *labels, const char *const *names,
-                       const char *const *values, size_t n)
+size_t expo_labels_append(struct strbuf *sb, const char *const *names, const char *const *values,
+                          size_t n)
 {
-    struct strbuf sb;
-    strbuf_init(&sb, 64, SIZE_MAX / 2);
+    size_t start = sb->len;
     if (n) {
-        strbuf_putc(&sb, '{');
+        strbuf_putc(sb, '{');
         for (size_t i = 0; i < n; i++) {
             if (i)
-                strbuf_putc(&sb, ',');
-            strbuf_puts(&sb, names[i]);
-            strbuf_append(&sb, "=\"", 2);
-            expo_escape_label_value(&sb, values[i]);
-            strbuf_putc(&sb, '"');
+                strbuf_putc(sb, ',');
+            strbuf_puts(sb, names[i]);
+            strbuf_append(sb, "=\"", 2);
+            expo_escape_label_value(sb, values[i]);
+            strbuf_putc(sb, '"');
         }
-        strbuf_putc(&sb, '}');
+        strbuf_putc(sb, '}');
     }
-    labels->text = strbuf_release(&sb, &labels->len);
+    return sb->len - start;
 }
 
-void expo_labels_free(struct expo_labels *labels)
+char *expo_reserve(struct expo *w, size_t bytes)
 {
-    free(labels->text);
-    labels->text = NULL;
-    labels->len = 0;
+    return strbuf_grow(w->out, bytes);
+}
+
+void expo_commit(struct expo *w, char *end, uint64_t n_samples)
+{
+    *end = '\0'; /* strbuf_grow reserved room for the terminator */
+    w->out->len = (size_t)(end - w->out->data);
+    w->n_samples += n_samples;
 }

@@ -1,7 +1,9 @@
 /* exporter.h - turns "a scrape at wall-clock time now" into an exposition body.
  *
  * Owns the lock that serializes the simulation and rendering. A body is rendered at
- * most once per tick and shared, byte for byte, by every scrape of that tick.
+ * most once per tick and encoding (identity, gzip) and shared, byte for byte, by every
+ * scrape of that tick and encoding. The gzip body is compressed from the identity one,
+ * so both always hold the same exposition.
  * Bodies are reference counted: exporter_scrape() returns one reference, released
  * with body_release(); a body stays valid while referenced even after a new tick.
  *
@@ -23,11 +25,15 @@
 /* Hard cap on one response body: a render that would exceed it fails loudly. */
 #define EXPORTER_MAX_BODY_BYTES ((size_t)2 << 30)
 
+enum body_encoding { BODY_IDENTITY = 0, BODY_GZIP = 1 };
+
 struct body {
     char *data;
     size_t len;
+    size_t cap; /* bytes allocated at data (reused for the next tick's render) */
     uint64_t tick;
     int64_t timestamp_ms;
+    enum body_encoding encoding;
     int refs; /* atomic */
 };
 
@@ -39,7 +45,8 @@ void exporter_free(struct exporter *e); /* stops the ticker; NULL is a no-op */
 /* Advances to the latest tick at now_ms (never backwards) and returns the body of the
  * simulation's current tick, rendering it if this is the tick's first scrape. Returns
  * NULL and fills err if the render failed. Thread-safe. */
-struct body *exporter_scrape(struct exporter *e, int64_t now_ms, struct errbuf *err);
+struct body *exporter_scrape(struct exporter *e, int64_t now_ms, enum body_encoding encoding,
+                             struct errbuf *err);
 /* Advances without rendering. Thread-safe. */
 void exporter_advance(struct exporter *e, int64_t now_ms);
 

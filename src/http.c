@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -92,6 +93,66 @@ static char *build_landing(const struct fleet *fleet, const char *version)
     return strbuf_release(&sb, NULL);
 }
 
+/* Parses one "coding;q=x" element; returns its q (0..1), or -1 if malformed. */
+static double element_q(const char *params, size_t len)
+{
+    double q = 1.0;
+    const char *p = params;
+    const char *end = params + len;
+    while (p < end) {
+        while (p < end && (*p == ';' || *p == ' ' || *p == '\t'))
+            p++;
+        if (end - p >= 2 && (p[0] == 'q' || p[0] == 'Q') && p[1] == '=') {
+            char num[16];
+            size_t n = 0;
+            for (p += 2; p < end && n < sizeof(num) - 1 && *p != ';'; p++)
+                if (*p != ' ' && *p != '\t')
+                    num[n++] = *p;
+            num[n] = '\0';
+            char *stop = NULL;
+            q = strtod(num, &stop);
+            if (n == 0 || *stop != '\0' || q < 0.0 || q > 1.0)
+                return -1.0;
+        } else {
+            while (p < end && *p != ';')
+                p++;
+        }
+    }
+    return q;
+}
+
+int http_accepts_gzip(const char *accept_encoding)
+{
+    if (!accept_encoding)
+        return 0;
+    double gzip_q = -1.0, star_q = -1.0;
+    const char *p = accept_encoding;
+    while (*p) {
+        size_t len = strcspn(p, ",");
+        const char *tok = p;
+        while (len && (*tok == ' ' || *tok == '\t')) {
+            tok++;
+            len--;
+        }
+        size_t name_len = 0;
+        while (name_len < len && tok[name_len] != ';' && tok[name_len] != ' ' &&
+               tok[name_len] != '\t')
+            name_len++;
+        double q = element_q(tok + name_len, len - name_len);
+        if ((name_len == 4 && strncasecmp(tok, "gzip", 4) == 0) ||
+            (name_len == 6 && strncasecmp(tok, "x-gzip", 6) == 0))
+            gzip_q = q > gzip_q ? q : gzip_q;
+        else if (name_len == 1 && *tok == '*')
+            star_q = q;
+        p = tok + len;
+        if (*p == ',')
+            p++;
+    }
+    if (gzip_q >= 0.0)
+        return gzip_q > 0.0;
+    return star_q > 0.0;
+}
+
 static void release_body(void *cls)
 {
     body_release(cls);
@@ -100,7 +161,10 @@ static void release_body(void *cls)
 static enum MHD_Result serve_metrics(struct http_server *srv, struct MHD_Connection *conn)
 {
     struct errbuf err;
-    struct body *b = exporter_scrape(srv->exporter, exporter_now_ms(), &err);
+    const char *accept =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+    enum body_encoding encoding = http_accepts_gzip(accept) ? BODY_GZIP : BODY_IDENTITY;
+    struct body *b = exporter_scrape(srv->exporter, exporter_now_ms(), encoding, &err);
     if (!b) {
         log_error("render failed", "err=\"%s\"", err.msg);
         struct MHD_Response *r =
@@ -120,6 +184,9 @@ static enum MHD_Result serve_metrics(struct http_server *srv, struct MHD_Connect
         return MHD_NO;
     }
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, HTTP_METRICS_CONTENT_TYPE);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
+    if (encoding == BODY_GZIP)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
     enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
     MHD_destroy_response(r);
     return ret;

@@ -1,6 +1,7 @@
 /* http.h - the HTTP endpoint (the only module that uses libmicrohttpd).
  *
- * Routes: GET/HEAD /metrics (exposition), / (HTML landing page), /-/healthy and
+ * Routes: GET/HEAD /metrics (exposition; gzip when Accept-Encoding allows it, with
+ * Content-Encoding and Vary headers), / (HTML landing page), /-/healthy and
  * /-/ready (plain text "OK"); 404 for other paths; 405 with `Allow: GET, HEAD` for
  * other methods. Requests are served by a small thread pool; the exporter makes
  * concurrent scrapes safe. The server binds its own socket so that errors such as
@@ -24,6 +25,11 @@ struct http_options {
     const char *version;
     unsigned threads; /* 0 = one per CPU, at most 8 */
 };
+
+/* Whether an Accept-Encoding header value (NULL if absent) allows a gzip response:
+ * "gzip" or "x-gzip" with q > 0, or "*" with q > 0 when gzip is not listed. Tokens are
+ * case-insensitive (RFC 9110 section 12.5.3). */
+int http_accepts_gzip(const char *accept_encoding);
 
 struct http_server;
 

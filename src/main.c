@@ -60,7 +60,7 @@ static int run(const struct options *opts, struct fleet *fleet)
     sim_advance_to(sim, catch_up);
 
     struct build_info build = {SWITCHSIM_VERSION, SWITCHSIM_REVISION};
-    struct collectors *collectors = collectors_new(fleet, &build, now_ms);
+    struct collectors *collectors = collectors_new(fleet, &build, now_ms, opts->port_families);
     struct registry reg;
     registry_init(&reg);
     collectors_register(collectors, &reg);
@@ -144,7 +144,8 @@ int main(int argc, char **argv)
     }
     if (opts.check_config) {
         printf("switchsim: profiles OK: %zu devices, %zu ports, %llu series\n", fleet->n_devices,
-               fleet->n_ports, (unsigned long long)fleet_series_count(fleet));
+               fleet->n_ports,
+               (unsigned long long)collectors_series_count(fleet, opts.port_families));
         fleet_free(fleet);
         return 0;
     }

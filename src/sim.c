@@ -22,10 +22,20 @@
 
 #define TWO_PI 6.283185307179586
 
+/* Per-spec constants, computed once instead of per port per tick. */
+struct spec_consts {
+    const struct port_spec *spec;
+    float noise_keep;  /* exp(-tick / noise_period) */
+    float noise_fresh; /* sqrt(1 - noise_keep^2) */
+};
+
 struct sim {
     const struct fleet *fleet;
     const struct port_spec **specs; /* spec of each port, fleet-wide index */
+    struct spec_consts **consts;    /* constants of each port's spec, fleet-wide index */
     struct port_state *ports;
+    struct spec_consts **all_consts; /* owned, for freeing */
+    size_t n_consts;
     uint64_t tick;
     uint64_t tick_ms;
     int64_t start_ms;
@@ -68,15 +78,16 @@ static void port_init(struct sim *sim, struct port_state *st, const struct port_
 {
     const struct traffic_model *t = &spec->traffic;
     st->rng = rng_hash_str(rng_hash_str(seed, device), port);
-    st->mean_utilization =
-        clamp01(t->utilization * (1.0 + t->port_spread * (2.0 * rng_uniform(&st->rng) - 1.0)));
+    st->mean_utilization = (float)clamp01(
+        t->utilization * (1.0 + t->port_spread * (2.0 * rng_uniform(&st->rng) - 1.0)));
     /* A device's ports peak within +-1 h of the configured hour, not all at once. */
     double peak_h = t->peak_hour_utc + 2.0 * rng_uniform(&st->rng) - 1.0;
-    st->diurnal_cos = cos(TWO_PI * peak_h / 24.0);
-    st->diurnal_sin = sin(TWO_PI * peak_h / 24.0);
-    st->noise_keep = exp(-(double)sim->tick_ms / (double)t->noise_period_ms);
-    st->noise_fresh = sqrt(1.0 - st->noise_keep * st->noise_keep);
-    rng_normal_pair(&st->rng, &st->noise_rx, &st->noise_tx); /* start in the stationary state */
+    st->diurnal_cos = (float)cos(TWO_PI * peak_h / 24.0);
+    st->diurnal_sin = (float)sin(TWO_PI * peak_h / 24.0);
+    double z0, z1;
+    rng_normal_pair(&st->rng, &z0, &z1); /* start in the stationary state */
+    st->noise_rx = (float)z0;
+    st->noise_tx = (float)z1;
 
     const struct link_model *link = &spec->link;
     if (link->pin == LINK_PIN_DOWN)
@@ -85,13 +96,13 @@ static void port_init(struct sim *sim, struct port_state *st, const struct port_
         st->link_up = 1;
     else {
         double p_up = (double)link->mtbf_ms / (double)(link->mtbf_ms + link->mttr_ms);
-        st->link_up = rng_uniform(&st->rng) <= p_up;
+        st->link_up = rng_uniform(&st->rng) <= p_up ? 1 : 0;
         schedule_link(sim, st, link); /* exponential times are memoryless */
     }
     if (t->bursts_per_hour > 0) {
         double gap_ms = 3600e3 / t->bursts_per_hour;
         double p_burst = (double)t->burst_duration_ms / ((double)t->burst_duration_ms + gap_ms);
-        st->in_burst = rng_uniform(&st->rng) < p_burst;
+        st->in_burst = rng_uniform(&st->rng) < p_burst ? 1 : 0;
         schedule_burst(sim, st, t);
     }
 }
@@ -104,11 +115,26 @@ struct sim *sim_new(const struct fleet *fleet, uint64_t seed, int64_t start_ms)
     sim->start_ms = start_ms;
     sim->ports = xcalloc(fleet->n_ports ? fleet->n_ports : 1, sizeof(*sim->ports));
     sim->specs = xcalloc(fleet->n_ports ? fleet->n_ports : 1, sizeof(const struct port_spec *));
+    sim->consts = xcalloc(fleet->n_ports ? fleet->n_ports : 1, sizeof(struct spec_consts *));
+    /* Ports of a group share one spec: share its constants too (lookup by last spec seen). */
+    struct spec_consts *last = NULL;
     for (size_t d = 0; d < fleet->n_devices; d++) {
         const struct device *dev = &fleet->devices[d];
         for (size_t p = 0; p < dev->n_ports; p++) {
             size_t i = dev->first_port_index + p;
-            sim->specs[i] = dev->ports[p].spec;
+            const struct port_spec *spec = dev->ports[p].spec;
+            if (!last || last->spec != spec) {
+                last = xcalloc(1, sizeof(*last));
+                last->spec = spec;
+                double keep = exp(-(double)sim->tick_ms / (double)spec->traffic.noise_period_ms);
+                last->noise_keep = (float)keep;
+                last->noise_fresh = (float)sqrt(1.0 - keep * keep);
+                sim->n_consts++;
+                sim->all_consts = xrealloc(sim->all_consts, sim->n_consts * sizeof(*last));
+                sim->all_consts[sim->n_consts - 1] = last;
+            }
+            sim->consts[i] = last;
+            sim->specs[i] = spec;
             port_init(sim, &sim->ports[i], dev->ports[p].spec, seed, dev->name, dev->ports[p].name);
         }
     }
@@ -119,22 +145,26 @@ void sim_free(struct sim *sim)
 {
     if (!sim)
         return;
+    for (size_t i = 0; i < sim->n_consts; i++)
+        free(sim->all_consts[i]);
+    free(sim->all_consts);
+    free(sim->consts);
     free(sim->ports);
     free(sim->specs);
     free(sim);
 }
 
 /* Moves the fractional part of *carry + amount into an integer count. */
-static uint64_t take_whole(double *carry, double amount)
+static uint64_t take_whole(float *carry, double amount)
 {
-    double total = *carry + amount;
+    double total = (double)*carry + amount;
     double whole = floor(total);
-    *carry = total - whole;
+    *carry = (float)(total - whole);
     return (uint64_t)whole;
 }
 
 static void port_step(struct sim *sim, struct port_state *st, const struct port_spec *spec,
-                      double day_cos, double day_sin, double dt_s)
+                      const struct spec_consts *k, double day_cos, double day_sin, double dt_s)
 {
     const struct traffic_model *t = &spec->traffic;
     const struct link_model *link = &spec->link;
@@ -152,48 +182,51 @@ static void port_step(struct sim *sim, struct port_state *st, const struct port_
      * every later value) does not depend on the link history. */
     double z_rx, z_tx;
     rng_normal_pair(&st->rng, &z_rx, &z_tx);
-    st->noise_rx = st->noise_keep * st->noise_rx + st->noise_fresh * z_rx;
-    st->noise_tx = st->noise_keep * st->noise_tx + st->noise_fresh * z_tx;
+    st->noise_rx =
+        (float)((double)k->noise_keep * (double)st->noise_rx + (double)k->noise_fresh * z_rx);
+    st->noise_tx =
+        (float)((double)k->noise_keep * (double)st->noise_tx + (double)k->noise_fresh * z_tx);
 
     if (!st->link_up) {
         st->buffer_level_bytes = 0.0;
-        st->rx_utilization = 0.0;
-        st->tx_offered_ratio = 0.0;
+        st->rx_utilization = 0.0F;
+        st->tx_offered_ratio = 0.0F;
         return;
     }
     /* cos(day - peak) without a cos() per port: the day angle is computed once per tick. */
-    double daily = day_cos * st->diurnal_cos + day_sin * st->diurnal_sin;
-    double base = st->mean_utilization * (1.0 + t->daily_swing * daily);
-    st->rx_utilization = clamp01(base * (1.0 + t->noise * st->noise_rx));
-    double tx_util = clamp01(base * (1.0 + t->noise * st->noise_tx));
-    st->tx_offered_ratio = st->in_burst ? tx_util * t->burst_factor : tx_util;
+    double daily = day_cos * (double)st->diurnal_cos + day_sin * (double)st->diurnal_sin;
+    double base = (double)st->mean_utilization * (1.0 + t->daily_swing * daily);
+    double rx_util = clamp01(base * (1.0 + t->noise * (double)st->noise_rx));
+    double tx_util = clamp01(base * (1.0 + t->noise * (double)st->noise_tx));
+    double offered = st->in_burst ? tx_util * t->burst_factor : tx_util;
+    st->rx_utilization = (float)rx_util;
+    st->tx_offered_ratio = (float)offered;
 
     double wire_bytes = (double)(t->packet_size_bytes + SIM_WIRE_OVERHEAD_BYTES);
     double line_pkts = (double)spec->speed_bps / 8.0 * dt_s / wire_bytes; /* per tick */
 
-    uint64_t rx = take_whole(&st->rx_packet_carry, st->rx_utilization * line_pkts);
+    uint64_t rx = take_whole(&st->rx_packet_carry, rx_util * line_pkts);
     st->rx_packets += rx;
-    st->rx_bytes += rx * t->packet_size_bytes;
     st->rx_errors += take_whole(&st->rx_error_carry, (double)rx * t->rx_error_ratio);
 
     double capacity = (double)spec->buffer_capacity_bytes;
     double slope = capacity * dt_s / ((double)spec->buffer_drain_ms / 1000.0);
-    double delta = (st->tx_offered_ratio - 1.0) * slope;
+    /* The stored (float) ratio decides, so fill/drain always agrees with what is exposed. */
+    offered = (double)st->tx_offered_ratio;
+    double delta = (offered - 1.0) * slope;
     double level = st->buffer_level_bytes + delta;
-    double sent_ratio = st->tx_offered_ratio < 1.0 ? st->tx_offered_ratio : 1.0;
+    double sent_ratio = offered < 1.0 ? offered : 1.0;
     if (level > capacity) {
         /* The share of the tick's excess that found the buffer full is dropped. */
         double overflow_share = (level - capacity) / delta;
-        double excess_pkts = (st->tx_offered_ratio - 1.0) * line_pkts;
+        double excess_pkts = (offered - 1.0) * line_pkts;
         st->tx_drops += take_whole(&st->tx_drop_carry, excess_pkts * overflow_share);
         level = capacity;
     } else if (level < 0.0) {
         level = 0.0;
     }
     st->buffer_level_bytes = level;
-    uint64_t tx = take_whole(&st->tx_packet_carry, sent_ratio * line_pkts);
-    st->tx_packets += tx;
-    st->tx_bytes += tx * t->packet_size_bytes;
+    st->tx_packets += take_whole(&st->tx_packet_carry, sent_ratio * line_pkts);
 }
 
 void sim_advance_to(struct sim *sim, uint64_t tick)
@@ -206,7 +239,7 @@ void sim_advance_to(struct sim *sim, uint64_t tick)
         double day_angle = TWO_PI * day_s / 86400.0;
         double day_cos = cos(day_angle), day_sin = sin(day_angle);
         for (size_t i = 0; i < sim->fleet->n_ports; i++)
-            port_step(sim, &sim->ports[i], sim->specs[i], day_cos, day_sin, dt_s);
+            port_step(sim, &sim->ports[i], sim->specs[i], sim->consts[i], day_cos, day_sin, dt_s);
     }
 }
 
@@ -240,6 +273,11 @@ uint64_t sim_tick_at(const struct sim *sim, int64_t now_ms)
 const struct port_state *sim_port(const struct sim *sim, size_t port_index)
 {
     return &sim->ports[port_index];
+}
+
+const struct port_state *sim_ports(const struct sim *sim)
+{
+    return sim->ports;
 }
 
 const struct fleet *sim_fleet(const struct sim *sim)

@@ -18,6 +18,16 @@ void strbuf_init(struct strbuf *sb, size_t initial_bytes, size_t max_bytes)
     sb->overflow = 0;
 }
 
+void strbuf_adopt(struct strbuf *sb, char *data, size_t cap, size_t max_bytes)
+{
+    sb->data = data;
+    sb->cap = cap;
+    sb->len = 0;
+    sb->max_bytes = max_bytes;
+    sb->overflow = 0;
+    sb->data[0] = '\0';
+}
+
 void strbuf_cleanup(struct strbuf *sb)
 {
     free(sb->data);

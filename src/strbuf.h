@@ -20,6 +20,8 @@ struct strbuf {
 };
 
 void strbuf_init(struct strbuf *sb, size_t initial_bytes, size_t max_bytes);
+/* Like strbuf_init, but takes ownership of an existing malloc'd buffer of cap bytes. */
+void strbuf_adopt(struct strbuf *sb, char *data, size_t cap, size_t max_bytes);
 void strbuf_cleanup(struct strbuf *sb);
 void strbuf_reset(struct strbuf *sb);
 /* Makes room for n more bytes; returns a pointer to write them at, or NULL (and

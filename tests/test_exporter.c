@@ -5,6 +5,7 @@
 #include <pthread.h>
 
 #include "collectors.h"
+#include "compress.h"
 #include "exporter.h"
 #include "profile.h"
 
@@ -27,7 +28,7 @@ static int setup(void **state)
         fail_msg("%s", err.msg);
     f->sim = sim_new(f->fleet, 7, START_MS);
     struct build_info build = {"1.2.3", "abc"};
-    f->collectors = collectors_new(f->fleet, &build, START_MS);
+    f->collectors = collectors_new(f->fleet, &build, START_MS, PORT_FAMILIES_ALL);
     registry_init(&f->reg);
     collectors_register(f->collectors, &f->reg);
     f->exporter = exporter_new(f->sim, &f->reg, 1);
@@ -62,13 +63,13 @@ static void test_exporter_one_body_per_tick(void **state)
 {
     struct fixture *f = *state;
     struct errbuf err;
-    struct body *a = exporter_scrape(f->exporter, START_MS + 10400, &err);
-    struct body *b = exporter_scrape(f->exporter, START_MS + 10999, &err);
+    struct body *a = exporter_scrape(f->exporter, START_MS + 10400, BODY_IDENTITY, &err);
+    struct body *b = exporter_scrape(f->exporter, START_MS + 10999, BODY_IDENTITY, &err);
     assert_non_null(a);
     assert_ptr_equal(a, b); /* same tick: the very same bytes */
     assert_int_equal(a->tick, 10);
     assert_int_equal(first_timestamp(a), START_MS + 10000);
-    struct body *c = exporter_scrape(f->exporter, START_MS + 11000, &err);
+    struct body *c = exporter_scrape(f->exporter, START_MS + 11000, BODY_IDENTITY, &err);
     assert_ptr_not_equal(a, c);
     assert_int_equal(c->tick, 11);
     /* the old body stays readable while referenced */
@@ -84,7 +85,7 @@ static void test_exporter_timestamps_increase_and_never_lie_ahead(void **state)
     struct errbuf err;
     int64_t last = 0;
     for (int64_t now = START_MS - 5000; now < START_MS + 60000; now += 377) {
-        struct body *b = exporter_scrape(f->exporter, now, &err);
+        struct body *b = exporter_scrape(f->exporter, now, BODY_IDENTITY, &err);
         assert_non_null(b);
         int64_t ts = first_timestamp(b);
         assert_true(ts <= now || now < START_MS); /* before the start: tick 0 */
@@ -95,13 +96,14 @@ static void test_exporter_timestamps_increase_and_never_lie_ahead(void **state)
         body_release(b);
     }
     /* a clock that steps backwards does not move the simulation back */
-    struct body *b = exporter_scrape(f->exporter, START_MS + 1000, &err);
+    struct body *b = exporter_scrape(f->exporter, START_MS + 1000, BODY_IDENTITY, &err);
     assert_int_equal(first_timestamp(b), last);
     body_release(b);
 }
 
 struct scraper {
     struct exporter *exporter;
+    enum body_encoding encoding;
     struct body *bodies[20];
 };
 
@@ -110,7 +112,7 @@ static void *scrape_many(void *arg)
     struct scraper *s = arg;
     struct errbuf err;
     for (int i = 0; i < 20; i++)
-        s->bodies[i] = exporter_scrape(s->exporter, START_MS + 30500, &err);
+        s->bodies[i] = exporter_scrape(s->exporter, START_MS + 30500, s->encoding, &err);
     return NULL;
 }
 
@@ -121,15 +123,17 @@ static void test_exporter_concurrent_scrapes_share_bytes(void **state)
     pthread_t th[8];
     for (int i = 0; i < 8; i++) {
         s[i].exporter = f->exporter;
+        s[i].encoding = i % 2 ? BODY_GZIP : BODY_IDENTITY;
         pthread_create(&th[i], NULL, scrape_many, &s[i]);
     }
     for (int i = 0; i < 8; i++)
         pthread_join(th[i], NULL);
     for (int i = 0; i < 8; i++)
         for (int j = 0; j < 20; j++) {
+            const struct body *want = s[i % 2].bodies[0];
             assert_non_null(s[i].bodies[j]);
-            assert_int_equal(s[i].bodies[j]->len, s[0].bodies[0]->len);
-            assert_memory_equal(s[i].bodies[j]->data, s[0].bodies[0]->data, s[0].bodies[0]->len);
+            assert_int_equal(s[i].bodies[j]->len, want->len);
+            assert_memory_equal(s[i].bodies[j]->data, want->data, want->len);
         }
     for (int i = 0; i < 8; i++)
         for (int j = 0; j < 20; j++)
@@ -148,7 +152,7 @@ static void test_exporter_render_failure_is_reported(void **state)
     struct fixture *f = *state;
     assert_int_equal(registry_add(&f->reg, "broken", failing_collector, NULL), 0);
     struct errbuf err;
-    struct body *b = exporter_scrape(f->exporter, START_MS + 1000, &err);
+    struct body *b = exporter_scrape(f->exporter, START_MS + 1000, BODY_IDENTITY, &err);
     assert_null(b);
     assert_string_equal(err.msg, "collector broken: metric family written twice in one "
                                  "exposition: switchsim_devices");
@@ -179,6 +183,64 @@ static void test_exporter_ticker_advances_without_scrapes(void **state)
     fleet_free(fleet);
 }
 
+static void test_exporter_gzip_is_the_identity_body_compressed(void **state)
+{
+    struct fixture *f = *state;
+    struct errbuf err;
+    struct body *plain = exporter_scrape(f->exporter, START_MS + 5000, BODY_IDENTITY, &err);
+    struct body *gz = exporter_scrape(f->exporter, START_MS + 5100, BODY_GZIP, &err);
+    struct body *gz2 = exporter_scrape(f->exporter, START_MS + 5900, BODY_GZIP, &err);
+    assert_non_null(gz);
+    assert_ptr_equal(gz, gz2); /* compressed once per tick, shared */
+    assert_int_equal(gz->encoding, BODY_GZIP);
+    assert_true(gz->len < plain->len / 3);
+    assert_memory_equal(gz->data, "\x1f\x8b", 2); /* gzip magic */
+    char *out = NULL;
+    size_t out_len = 0;
+    assert_int_equal(compress_gunzip(gz->data, gz->len, plain->len, &out, &out_len, &err), 0);
+    assert_int_equal(out_len, plain->len);
+    assert_memory_equal(out, plain->data, plain->len);
+    free(out);
+    /* a gzip-first tick renders the identity body too, and they agree */
+    struct body *gz3 = exporter_scrape(f->exporter, START_MS + 6000, BODY_GZIP, &err);
+    struct body *plain3 = exporter_scrape(f->exporter, START_MS + 6000, BODY_IDENTITY, &err);
+    assert_int_equal(gz3->tick, 6);
+    assert_int_equal(compress_gunzip(gz3->data, gz3->len, plain3->len, &out, &out_len, &err), 0);
+    assert_int_equal(out_len, plain3->len);
+    assert_memory_equal(out, plain3->data, plain3->len);
+    free(out);
+    body_release(plain);
+    body_release(gz);
+    body_release(gz2);
+    body_release(gz3);
+    body_release(plain3);
+}
+
+/* A finished tick's buffer is reused for the next render unless a scrape still holds it. */
+static void test_exporter_reuses_buffers_only_when_free(void **state)
+{
+    struct fixture *f = *state;
+    struct errbuf err;
+    struct body *b1 = exporter_scrape(f->exporter, START_MS + 1000, BODY_IDENTITY, &err);
+    char *data1 = b1->data;
+    body_release(b1);
+    exporter_advance(f->exporter, START_MS + 2000);
+    struct body *b2 = exporter_scrape(f->exporter, START_MS + 2000, BODY_IDENTITY, &err);
+    assert_ptr_equal(b2->data, data1);
+    /* held by a scrape: the next tick must not write into it */
+    char *copy = malloc(b2->len);
+    memcpy(copy, b2->data, b2->len);
+    exporter_advance(f->exporter, START_MS + 3000);
+    exporter_advance(f->exporter, START_MS + 4000);
+    struct body *b4 = exporter_scrape(f->exporter, START_MS + 4000, BODY_IDENTITY, &err);
+    assert_ptr_not_equal(b4->data, b2->data);
+    assert_memory_equal(b2->data, copy, b2->len);
+    assert_int_equal(b4->tick, 4);
+    free(copy);
+    body_release(b2);
+    body_release(b4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -189,6 +251,10 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_exporter_render_failure_is_reported, setup, teardown),
         cmocka_unit_test(test_exporter_ticker_advances_without_scrapes),
+        cmocka_unit_test_setup_teardown(test_exporter_gzip_is_the_identity_body_compressed, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_exporter_reuses_buffers_only_when_free, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests_name("exporter", tests, NULL, NULL);
 }

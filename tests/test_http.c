@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "collectors.h"
+#include "compress.h"
 #include "exporter.h"
 #include "http.h"
 #include "profile.h"
@@ -35,7 +36,7 @@ static int setup(void **state)
     int64_t now = exporter_now_ms();
     f->sim = sim_new(f->fleet, 7, now - now % (int64_t)f->fleet->tick_ms);
     struct build_info build = {"9.9.9", "abc"};
-    f->collectors = collectors_new(f->fleet, &build, now);
+    f->collectors = collectors_new(f->fleet, &build, now, PORT_FAMILIES_ALL);
     registry_init(&f->reg);
     collectors_register(f->collectors, &f->reg);
     f->exporter = exporter_new(f->sim, &f->reg, 1);
@@ -266,6 +267,67 @@ static void test_http_concurrent_scrapes_identical(void **state)
             free(c[i].r[j].head);
 }
 
+static void test_http_accept_encoding_parsing(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *header;
+        int gzip;
+    } cases[] = {
+        {NULL, 0},
+        {"", 0},
+        {"gzip", 1},
+        {"GZIP", 1},
+        {"x-gzip", 1},
+        {"identity", 0},
+        {"deflate, gzip;q=0.5", 1},
+        {"gzip;q=0", 0},
+        {"gzip; q=0.0", 0},
+        {"gzip;q=0.001", 1},
+        {"*", 1},
+        {"*;q=0", 0},
+        {"br, *", 1},
+        {"gzip;q=0, *", 0}, /* gzip named explicitly: it wins over the wildcard */
+        {"gzip;q=bogus", 0},
+        {"gzipped", 0},
+        {"identity, gzip, deflate", 1}, /* what curl --compressed and Prometheus send */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        if (http_accepts_gzip(cases[i].header) != cases[i].gzip)
+            fail_msg("Accept-Encoding \"%s\": want %d",
+                     cases[i].header ? cases[i].header : "(none)", cases[i].gzip);
+}
+
+static void test_http_gzip_negotiation(void **state)
+{
+    struct fixture *f = *state;
+    struct response plain = http_do(f->port, "GET", "/metrics");
+    assert_null(header(&plain, "Content-Encoding"));
+    assert_string_equal(header(&plain, "Vary"), "Accept-Encoding");
+    struct response gz = http_raw(f->port, "GET /metrics HTTP/1.1\r\nHost: x\r\n"
+                                           "Accept-Encoding: gzip\r\nConnection: close\r\n\r\n");
+    assert_int_equal(gz.status, 200);
+    assert_string_equal(header(&gz, "Content-Encoding"), "gzip");
+    assert_string_equal(header(&gz, "Vary"), "Accept-Encoding");
+    assert_string_equal(header(&gz, "Content-Type"), HTTP_METRICS_CONTENT_TYPE);
+    char *out = NULL;
+    size_t out_len = 0;
+    struct errbuf err;
+    assert_int_equal(compress_gunzip(gz.body, gz.body_len, plain.body_len, &out, &out_len, &err),
+                     0);
+    assert_int_equal(out_len, plain.body_len); /* one-hour tick: the same exposition */
+    assert_memory_equal(out, plain.body, plain.body_len);
+    free(out);
+    struct response no =
+        http_raw(f->port, "GET /metrics HTTP/1.1\r\nHost: x\r\n"
+                          "Accept-Encoding: gzip;q=0\r\nConnection: close\r\n\r\n");
+    assert_null(header(&no, "Content-Encoding"));
+    assert_int_equal(no.body_len, plain.body_len);
+    free(plain.head);
+    free(gz.head);
+    free(no.head);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -275,6 +337,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_http_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_http_port_in_use, setup, teardown),
         cmocka_unit_test_setup_teardown(test_http_concurrent_scrapes_identical, setup, teardown),
+        cmocka_unit_test(test_http_accept_encoding_parsing),
+        cmocka_unit_test_setup_teardown(test_http_gzip_negotiation, setup, teardown),
     };
     return cmocka_run_group_tests_name("http", tests, NULL, NULL);
 }

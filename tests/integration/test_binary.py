@@ -6,6 +6,7 @@ Usage: test_binary.py --binary build/switchsim [--valgrind]
 Prints one line per test and closes with "integration: N passed, N failed".
 """
 import argparse
+import gzip
 import os
 import re
 import signal
@@ -24,6 +25,7 @@ FIX = os.path.join(ROOT, "tests", "fixtures", "profiles")
 DEFAULT = os.path.join(ROOT, "profiles", "default.yaml")
 SMALL = os.path.join(FIX, "ok", "small.yaml")
 HOSTILE = os.path.join(FIX, "ok", "hostile.yaml")
+W2 = os.path.join(ROOT, "bench", "profiles", "w2.yaml")
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 LISTEN = ["--web.listen-address", "127.0.0.1:0"]
 
@@ -265,9 +267,64 @@ def port_in_use_exit_1(binary, wrapper):
         assert s.stop() == 0
 
 
+@test
+def gzip_body_is_identity_body_compressed(binary, wrapper):
+    with Switchsim(binary, ["--profile", DEFAULT] + LISTEN, wrapper) as s:
+        for _ in range(20):
+            st1, h1, plain = s.get()
+            st2, h2, packed = s.get(headers={"Accept-Encoding": "gzip"})
+            body = gzip.decompress(packed)  # Python's own zlib: an independent decoder
+            same_tick = (parse_samples(plain.decode())[("switchsim_ports", "")][1] ==
+                         parse_samples(body.decode())[("switchsim_ports", "")][1])
+            if same_tick:
+                break
+        else:
+            raise AssertionError("never got both encodings within one tick")
+        assert h2["Content-Encoding"] == "gzip" and h2["Vary"] == "Accept-Encoding", h2
+        assert "Content-Encoding" not in h1 and h1["Vary"] == "Accept-Encoding", h1
+        assert body == plain, "gzip body does not decompress to the identity body"
+        assert len(packed) < len(plain) / 5
+        assert s.stop() == 0
+
+
+@test
+def w2_fleet_response_passes_promtool(binary, wrapper):
+    """1,000 devices x 64 ports, every family: 769,007 series, about 67 MB."""
+    with Switchsim(binary, ["--profile", W2] + LISTEN, wrapper) as s:
+        status, headers, body = s.get()
+        assert status == 200
+        promtool_check(body)
+        runs, helps, types = family_runs(body.decode())
+        assert len(runs) == len(set(runs)) == 20, runs
+        assert body.count(b"\n") == 769007 + 2 * 20
+        status, headers, packed = s.get(headers={"Accept-Encoding": "gzip"})
+        assert gzip.decompress(packed).count(b"\n") == 769007 + 2 * 20
+        assert s.stop() == 0
+
+
+@test
+def port_family_selection(binary, wrapper):
+    fams = "switch_port_buffer_level_bytes,switch_port_rx_packets_total,switch_port_link_up"
+    rc, out, err = run(binary, ["--check-config", "--profile", DEFAULT,
+                                "--metrics.port-families", fams], wrapper=wrapper)
+    assert rc == 0 and out == "switchsim: profiles OK: 6 devices, 272 ports, 829 series\n", out
+    with Switchsim(binary, ["--profile", DEFAULT, "--metrics.port-families", fams] + LISTEN,
+                   wrapper) as s:
+        body = s.get()[2]
+        promtool_check(body)
+        runs, _, _ = family_runs(body.decode())
+        assert [r for r in runs if r.startswith("switch_port_")] == [
+            "switch_port_link_up", "switch_port_buffer_level_bytes",
+            "switch_port_rx_packets_total"], runs
+        assert len(parse_samples(body.decode())) == 829
+        assert s.stop() == 0
+    rc, out, err = run(binary, ["--metrics.port-families", "switch_port_nope"], wrapper=wrapper)
+    assert rc == 2 and 'unknown family "switch_port_nope"' in err, err
+
+
 VALGRIND_TESTS = {"metrics_valid_for_promtool_and_prometheus_client", "http_routes",
                   "bad_profile_exit_2_with_position", "bad_flags_print_usage_exit_2",
-                  "port_in_use_exit_1"}
+                  "port_in_use_exit_1", "gzip_body_is_identity_body_compressed"}
 
 
 def main():
