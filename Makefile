@@ -43,7 +43,7 @@ VALGRIND ?= valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 .PHONY: all run deps deps-test check test unit integration asan valgrind format format-check \
-        tidy install uninstall clean e2e config-check bench
+        tidy install uninstall clean e2e config-check bench bench-tools
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/switchsim
@@ -107,6 +107,21 @@ e2e: $(BUILD)/switchsim
 
 config-check:
 	@tests/config_check.sh
+
+# ---- benchmarks (not part of check; see docs/PERFORMANCE.md) ---------------------------------
+BENCH_TOOLS = $(BUILD)/bench_render $(BUILD)/bench_ceiling $(BUILD)/bench_codec
+$(BUILD)/bench_render: bench/render_bench.c $(BUILD)/libswitchsim.a
+	$(QUIET_CC)$(CC) $(XCFLAGS) -Isrc -o $@ $< $(BUILD)/libswitchsim.a $(LDFLAGS) $(PKG_LIBS) $(LDLIBS)
+$(BUILD)/bench_ceiling: bench/ceiling.c | $(BUILD)
+	$(QUIET_CC)$(CC) $(XCFLAGS) -o $@ $< $(LDFLAGS) $(PKG_LIBS) $(LDLIBS)
+$(BUILD)/bench_codec: bench/codec_bench.c | $(BUILD)
+	$(QUIET_CC)$(CC) $(XCFLAGS) -o $@ $< $(LDFLAGS) -ldeflate -lz $(LDLIBS)
+bench-tools: $(BUILD)/switchsim $(BENCH_TOOLS)
+
+bench:
+	@scripts/deps.sh bench
+	@$(MAKE) --no-print-directory bench-tools
+	@/usr/bin/python3 bench/bench.py --build $(BUILD) --write-docs docs/PERFORMANCE.md
 
 # ---- style -------------------------------------------------------------------------------
 FORMAT_FILES = $(wildcard src/*.c src/*.h tests/*.c tests/*.h bench/*.c)

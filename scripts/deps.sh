@@ -9,7 +9,7 @@ set -eu
 BUILD_PKGS="gcc make pkg-config libc6-dev libmicrohttpd-dev libyaml-dev libdeflate-dev"
 TEST_PKGS="$BUILD_PKGS libcmocka-dev valgrind clang-format clang-tidy curl python3 \
 python3-prometheus-client python3-yaml prometheus docker-compose"
-BENCH_PKGS="$TEST_PKGS wrk"
+BENCH_PKGS="$TEST_PKGS wrk zlib1g-dev"
 
 case "${1:-build}" in
 build) want=$BUILD_PKGS ;;
