@@ -33,7 +33,7 @@ char *strbuf_release(struct strbuf *sb, size_t *len_out);
 
 static inline char *strbuf_grow(struct strbuf *sb, size_t n)
 {
-    if (sb->len + n + 1 <= sb->cap)
+    if (!sb->overflow && sb->len + n + 1 <= sb->cap)
         return sb->data + sb->len;
     return strbuf_grow_slow(sb, n);
 }

@@ -6,7 +6,9 @@
 - the runtime stage runs as a non-root user, exposes 19116, has a HEALTHCHECK, copies from
   the build stage, and its runtime packages exist in Debian;
 - the build-stage steps, run in a scratch copy of the repository with the same DESTDIR,
-  produce the files the runtime stage copies, and ENTRYPOINT + CMD from that tree work.
+  produce the files the runtime stage copies, and ENTRYPOINT + CMD from that tree work;
+- every shared library the built binary needs (ELF NEEDED) comes from a package the
+  runtime stage installs, or from libc6, which every Debian image has.
 """
 import os
 import re
@@ -44,6 +46,34 @@ def readme_commands():
             if line:
                 cmds.add(line)
     return cmds
+
+
+def missing_runtime_packages(binary, runtime_pkgs):
+    """Packages providing the binary's NEEDED libraries that the runtime stage lacks."""
+    out = subprocess.run(["readelf", "-d", binary], capture_output=True, text=True,
+                         check=True).stdout
+    needed = re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", out)
+    if not needed:
+        return ["readelf found no NEEDED libraries in %s" % binary]
+    ldd = subprocess.run(["ldd", binary], capture_output=True, text=True, check=True).stdout
+    problems = []
+    for lib in needed:
+        m = re.search(r"^\s*%s => (\S+)" % re.escape(lib), ldd, re.M)
+        if not m:
+            problems.append("cannot resolve %s" % lib)
+            continue
+        path = os.path.realpath(m.group(1))
+        owner = subprocess.run(["dpkg", "-S", path], capture_output=True, text=True)
+        if owner.returncode != 0:  # usrmerge: the package may list the /lib path
+            owner = subprocess.run(["dpkg", "-S", path.replace("/usr/lib/", "/lib/", 1)],
+                                   capture_output=True, text=True)
+        pkg = owner.stdout.split(":", 1)[0].strip()
+        if not pkg:
+            problems.append("no Debian package owns %s (%s)" % (path, lib))
+        elif pkg not in runtime_pkgs and pkg != "libc6":
+            problems.append("%s needs %s from package %s, which the runtime stage does not "
+                            "install" % (os.path.basename(binary), lib, pkg))
+    return problems
 
 
 def main():
@@ -107,6 +137,7 @@ def main():
         if p.returncode != 0 or "profiles OK" not in p.stdout:
             problems.append("the image's ENTRYPOINT/CMD fail on the staged files: %s %s"
                             % (shlex.join(argv), p.stderr))
+        problems += missing_runtime_packages(argv[0], set(" ".join(pkgs).split()))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return problems

@@ -1,0 +1,174 @@
+/* test_base.c - the small building blocks: strbuf, strset, errbuf, log levels, the
+ * collector registry and gzip. */
+#include "testutil.h"
+
+#include "compress.h"
+#include "errbuf.h"
+#include "log.h"
+#include "model.h"
+#include "registry.h"
+#include "strbuf.h"
+
+static void test_base_strbuf_grows_and_caps(void **state)
+{
+    (void)state;
+    struct strbuf sb;
+    strbuf_init(&sb, 4, 1000);
+    for (int i = 0; i < 100; i++)
+        strbuf_appendf(&sb, "%03d", i);
+    assert_int_equal(sb.len, 300);
+    assert_int_equal(strncmp(sb.data, "000001002", 9), 0);
+    assert_string_equal(sb.data + 297, "099");
+    assert_false(sb.overflow);
+    assert_true(sb.cap <= 1001); /* never allocates past the cap */
+    char big[800];
+    memset(big, 'x', sizeof(big));
+    strbuf_append(&sb, big, sizeof(big)); /* 300 + 800 > 1000: dropped whole */
+    assert_true(sb.overflow);
+    assert_int_equal(sb.len, 300);
+    strbuf_puts(&sb, "y"); /* sticky: later appends are dropped too */
+    assert_int_equal(sb.len, 300);
+    strbuf_reset(&sb);
+    assert_false(sb.overflow);
+    assert_int_equal(sb.len, 0);
+    size_t len = 0;
+    char *data = strbuf_release(&sb, &len);
+    assert_int_equal(len, 0);
+    assert_null(sb.data);
+    /* adopt takes the buffer over and starts empty */
+    strbuf_adopt(&sb, data, 1001, 1000);
+    strbuf_puts(&sb, "again");
+    assert_string_equal(sb.data, "again");
+    strbuf_cleanup(&sb);
+}
+
+static void test_base_strset(void **state)
+{
+    (void)state;
+    struct strset set;
+    strset_init(&set);
+    char names[500][16];
+    for (int i = 0; i < 500; i++) { /* forces several rehashes */
+        snprintf(names[i], sizeof(names[i]), "port%d", i);
+        assert_int_equal(strset_add(&set, names[i]), 1);
+    }
+    for (int i = 0; i < 500; i++) {
+        assert_true(strset_contains(&set, names[i]));
+        assert_int_equal(strset_add(&set, names[i]), 0);
+    }
+    assert_false(strset_contains(&set, "port500"));
+    assert_int_equal(set.count, 500);
+    strset_cleanup(&set);
+}
+
+static void test_base_errbuf_truncates_and_returns_minus_one(void **state)
+{
+    (void)state;
+    struct errbuf err;
+    char long_text[2000];
+    memset(long_text, 'a', sizeof(long_text) - 1);
+    long_text[sizeof(long_text) - 1] = '\0';
+    assert_int_equal(errbuf_set(&err, "x: %s", long_text), -1);
+    assert_int_equal(strlen(err.msg), ERRBUF_MSG_BYTES - 1);
+    assert_int_equal(errbuf_set(NULL, "ignored %d", 1), -1);
+}
+
+static void test_base_log_levels(void **state)
+{
+    (void)state;
+    enum log_level level = LOG_LEVEL_ERROR;
+    assert_int_equal(log_level_parse("debug", &level), 0);
+    assert_int_equal(level, LOG_LEVEL_DEBUG);
+    assert_int_equal(log_level_parse("warn", &level), 0);
+    assert_int_equal(level, LOG_LEVEL_WARN);
+    assert_int_equal(log_level_parse("WARN", &level), -1);
+    assert_int_equal(log_level_parse("verbose", &level), -1);
+    log_set_level(LOG_LEVEL_WARN);
+    assert_true(log_enabled(LOG_LEVEL_ERROR));
+    assert_true(log_enabled(LOG_LEVEL_WARN));
+    assert_false(log_enabled(LOG_LEVEL_INFO));
+    log_set_level(LOG_LEVEL_INFO);
+}
+
+static int collector_a(struct expo *w, const struct scrape_ctx *ctx, void *user)
+{
+    (void)ctx;
+    (*(int *)user)++;
+    if (expo_family(w, "a", "A.", METRIC_GAUGE) < 0)
+        return -1;
+    char empty[] = "";
+    struct expo_labels none = {empty, 0};
+    expo_sample_u64(w, "a", 1, &none, 7);
+    return 0;
+}
+
+static int collector_fails(struct expo *w, const struct scrape_ctx *ctx, void *user)
+{
+    (void)w;
+    (void)ctx;
+    (void)user;
+    return -1;
+}
+
+static void test_base_registry_runs_in_order_and_reports(void **state)
+{
+    (void)state;
+    struct registry reg;
+    registry_init(&reg);
+    int calls = 0;
+    for (int i = 0; i < REGISTRY_MAX_COLLECTORS; i++)
+        assert_int_equal(registry_add(&reg, "a", collector_a, &calls), 0);
+    assert_int_equal(registry_add(&reg, "one too many", collector_a, &calls), -1);
+    registry_init(&reg);
+    registry_add(&reg, "a", collector_a, &calls);
+    registry_add(&reg, "broken", collector_fails, NULL);
+    struct strbuf sb;
+    strbuf_init(&sb, 64, 4096);
+    struct expo w;
+    expo_init(&w, &sb, 5, 1);
+    struct scrape_ctx ctx = {0};
+    struct errbuf err;
+    assert_int_equal(registry_collect(&reg, &w, &ctx, &err), -1);
+    assert_string_equal(err.msg, "collector broken: failed");
+    assert_int_equal(calls, 1);
+    assert_string_equal(sb.data, "# HELP a A.\n# TYPE a gauge\na 7 5\n");
+    strbuf_cleanup(&sb);
+}
+
+static void test_base_gzip_round_trip_and_corrupt_input(void **state)
+{
+    (void)state;
+    const char text[] = "switch_port_link_up{device=\"a\",port=\"b\"} 1 1795305600000\n";
+    char *gz = NULL, *out = NULL;
+    size_t gz_len = 0, out_len = 0;
+    struct errbuf err;
+    assert_int_equal(compress_gzip(text, sizeof(text) - 1, &gz, &gz_len, &err), 0);
+    assert_memory_equal(gz, "\x1f\x8b\x08", 3); /* gzip, deflate */
+    assert_int_equal(compress_gunzip(gz, gz_len, 1024, &out, &out_len, &err), 0);
+    assert_int_equal(out_len, sizeof(text) - 1);
+    assert_memory_equal(out, text, out_len);
+    free(out);
+    gz[gz_len / 2] ^= 0x55; /* corrupt */
+    assert_int_equal(compress_gunzip(gz, gz_len, 1024, &out, &out_len, &err), -1);
+    assert_int_equal(strncmp(err.msg, "gunzip: invalid or too large gzip data", 38), 0);
+    free(gz);
+    /* empty input is a valid (tiny) gzip member */
+    assert_int_equal(compress_gzip("", 0, &gz, &gz_len, &err), 0);
+    assert_int_equal(compress_gunzip(gz, gz_len, 16, &out, &out_len, &err), 0);
+    assert_int_equal(out_len, 0);
+    free(gz);
+    free(out);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_base_strbuf_grows_and_caps),
+        cmocka_unit_test(test_base_strset),
+        cmocka_unit_test(test_base_errbuf_truncates_and_returns_minus_one),
+        cmocka_unit_test(test_base_log_levels),
+        cmocka_unit_test(test_base_registry_runs_in_order_and_reports),
+        cmocka_unit_test(test_base_gzip_round_trip_and_corrupt_input),
+    };
+    return cmocka_run_group_tests_name("base", tests, NULL, NULL);
+}
