@@ -61,7 +61,7 @@ $(BUILD)/libswitchsim.a: $(LIBOBJS)
 $(BUILD)/switchsim: $(BUILD)/main.o $(BUILD)/libswitchsim.a
 	$(QUIET_LD)$(CC) $(OPT) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
 
-$(BUILD)/test_%: tests/test_%.c tests/testutil.h $(BUILD)/libswitchsim.a
+$(BUILD)/test_%: tests/test_%.c tests/testutil.h tests/stack.h $(BUILD)/libswitchsim.a
 	$(QUIET_CC)$(CC) $(XCFLAGS) -Wno-missing-prototypes -Isrc -DTEST_DATA_DIR='"$(CURDIR)/tests"' \
 	  -DPROFILES_DIR='"$(CURDIR)/profiles"' $(CMOCKA_CFLAGS) -o $@ $< $(BUILD)/libswitchsim.a \
 	  $(LDFLAGS) $(CMOCKA_LIBS) $(PKG_LIBS) $(LDLIBS)

@@ -129,30 +129,30 @@ void expo_sample_double(struct expo *w, const char *name, size_t name_len,
     expo_commit(w, p + w->ts_len, 1);
 }
 
-void expo_escape_label_value(struct strbuf *sb, const char *value)
+/* The two escapings differ only in quotes: label values escape them, HELP must not
+ * (a \" in HELP is an invalid escape in 0.0.4). */
+static void escape(struct strbuf *sb, const char *text, int quotes)
 {
-    for (const char *p = value; *p; p++) {
+    for (const char *p = text; *p; p++) {
         if (*p == '\\')
             strbuf_append(sb, "\\\\", 2);
-        else if (*p == '"')
-            strbuf_append(sb, "\\\"", 2);
         else if (*p == '\n')
             strbuf_append(sb, "\\n", 2);
+        else if (*p == '"' && quotes)
+            strbuf_append(sb, "\\\"", 2);
         else
             strbuf_putc(sb, *p);
     }
 }
 
+void expo_escape_label_value(struct strbuf *sb, const char *value)
+{
+    escape(sb, value, 1);
+}
+
 void expo_escape_help(struct strbuf *sb, const char *help)
 {
-    for (const char *p = help; *p; p++) {
-        if (*p == '\\')
-            strbuf_append(sb, "\\\\", 2);
-        else if (*p == '\n')
-            strbuf_append(sb, "\\n", 2);
-        else
-            strbuf_putc(sb, *p);
-    }
+    escape(sb, help, 0);
 }
 
 size_t expo_labels_append(struct strbuf *sb, const char *const *names, const char *const *values,

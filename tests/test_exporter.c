@@ -4,34 +4,23 @@
 
 #include <pthread.h>
 
-#include "collectors.h"
 #include "compress.h"
-#include "exporter.h"
-#include "profile.h"
+#include "stack.h"
 
 #define START_MS 1795305600000LL
 
 struct fixture {
-    struct fleet *fleet;
-    struct sim *sim;
-    struct collectors *collectors;
-    struct registry reg;
-    struct exporter *exporter;
+    struct stack st;
+    struct exporter *exporter; /* = st.exporter */
+    struct registry *reg;      /* = &st.reg */
 };
 
 static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof(*f));
-    const char *paths[] = {FIXTURE("fixtures/profiles/ok/small.yaml")};
-    struct errbuf err;
-    if (profile_load(paths, 1, &f->fleet, &err) != 0)
-        fail_msg("%s", err.msg);
-    f->sim = sim_new(f->fleet, 7, START_MS);
-    struct build_info build = {"1.2.3", "abc"};
-    f->collectors = collectors_new(f->fleet, &build, START_MS, PORT_FAMILIES_ALL);
-    registry_init(&f->reg);
-    collectors_register(f->collectors, &f->reg);
-    f->exporter = exporter_new(f->sim, &f->reg, 1);
+    stack_init(&f->st, FIXTURE("fixtures/profiles/ok/small.yaml"), 0, 7, START_MS);
+    f->exporter = f->st.exporter;
+    f->reg = &f->st.reg;
     *state = f;
     return 0;
 }
@@ -39,10 +28,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    exporter_free(f->exporter);
-    collectors_free(f->collectors);
-    sim_free(f->sim);
-    fleet_free(f->fleet);
+    stack_cleanup(&f->st);
     free(f);
     return 0;
 }
@@ -150,7 +136,7 @@ static int failing_collector(struct expo *w, const struct scrape_ctx *ctx, void 
 static void test_exporter_render_failure_is_reported(void **state)
 {
     struct fixture *f = *state;
-    assert_int_equal(registry_add(&f->reg, "broken", failing_collector, NULL), 0);
+    assert_int_equal(registry_add(f->reg, "broken", failing_collector, NULL), 0);
     struct errbuf err;
     struct body *b = exporter_scrape(f->exporter, START_MS + 1000, BODY_IDENTITY, &err);
     assert_null(b);

@@ -9,18 +9,12 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "collectors.h"
 #include "compress.h"
-#include "exporter.h"
 #include "http.h"
-#include "profile.h"
+#include "stack.h"
 
 struct fixture {
-    struct fleet *fleet;
-    struct sim *sim;
-    struct collectors *collectors;
-    struct registry reg;
-    struct exporter *exporter;
+    struct stack st;
     struct http_server *srv;
     uint16_t port;
 };
@@ -28,20 +22,13 @@ struct fixture {
 static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof(*f));
-    const char *paths[] = {FIXTURE("fixtures/profiles/ok/small.yaml")};
-    struct errbuf err;
-    if (profile_load(paths, 1, &f->fleet, &err) != 0)
-        fail_msg("%s", err.msg);
-    f->fleet->tick_ms = 3600 * 1000; /* one tick for the whole test: bodies must match */
+    /* one tick for the whole test: every body must match */
     int64_t now = exporter_now_ms();
-    f->sim = sim_new(f->fleet, 7, now - now % (int64_t)f->fleet->tick_ms);
-    struct build_info build = {"9.9.9", "abc"};
-    f->collectors = collectors_new(f->fleet, &build, now, PORT_FAMILIES_ALL);
-    registry_init(&f->reg);
-    collectors_register(f->collectors, &f->reg);
-    f->exporter = exporter_new(f->sim, &f->reg, 1);
+    stack_init(&f->st, FIXTURE("fixtures/profiles/ok/small.yaml"), 3600 * 1000, 7,
+               now - now % (3600 * 1000));
     struct http_options opts = {.host = "127.0.0.1", .port = 0, .version = "9.9.9", .threads = 2};
-    f->srv = http_start(&opts, f->exporter, f->fleet, &err);
+    struct errbuf err;
+    f->srv = http_start(&opts, f->st.exporter, f->st.fleet, &err);
     if (!f->srv)
         fail_msg("%s", err.msg);
     f->port = http_port(f->srv);
@@ -54,10 +41,7 @@ static int teardown(void **state)
 {
     struct fixture *f = *state;
     http_stop(f->srv);
-    exporter_free(f->exporter);
-    collectors_free(f->collectors);
-    sim_free(f->sim);
-    fleet_free(f->fleet);
+    stack_cleanup(&f->st);
     free(f);
     return 0;
 }
@@ -224,7 +208,7 @@ static void test_http_port_in_use(void **state)
     struct fixture *f = *state;
     struct http_options opts = {.host = "127.0.0.1", .port = f->port, .version = "x"};
     struct errbuf err;
-    struct http_server *second = http_start(&opts, f->exporter, f->fleet, &err);
+    struct http_server *second = http_start(&opts, f->st.exporter, f->st.fleet, &err);
     assert_null(second);
     char want[128];
     snprintf(want, sizeof(want), "cannot listen on 127.0.0.1:%u: Address already in use",
