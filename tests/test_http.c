@@ -22,10 +22,10 @@ struct fixture {
 static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof(*f));
-    /* one tick for the whole test: every body must match */
-    int64_t now = exporter_now_ms();
+    /* One tick for the whole test, starting now (not at a wall-clock hour, which a run at
+     * hh:59:59 would straddle): every body must match. */
     stack_init(&f->st, FIXTURE("fixtures/profiles/ok/small.yaml"), 3600 * 1000, 7,
-               now - now % (3600 * 1000));
+               exporter_now_ms());
     struct http_options opts = {.host = "127.0.0.1", .port = 0, .version = "9.9.9", .threads = 2};
     struct errbuf err;
     f->srv = http_start(&opts, f->st.exporter, f->st.fleet, &err);
