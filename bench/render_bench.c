@@ -66,7 +66,7 @@ int main(int argc, char **argv)
         strbuf_reset(&sb);
         struct expo w;
         expo_init(&w, &sb, sim_time_ms(sim), 1);
-        struct scrape_ctx ctx = {sim, sim_time_ms(sim), 0};
+        struct scrape_ctx ctx = {sim, 0};
         double t0 = now_seconds();
         if (registry_collect(&reg, &w, &ctx, &err) < 0) {
             fprintf(stderr, "%s\n", err.msg);

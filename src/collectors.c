@@ -13,7 +13,6 @@
 #include "sim.h"
 #include "xalloc.h"
 
-#define SELF_SERIES  7 /* collect_self() */
 #define SAMPLE_BATCH 256
 
 /* Where a family's value comes from. */
@@ -121,7 +120,7 @@ static unsigned popcount(unsigned m)
 uint64_t collectors_series_count(const struct fleet *fleet, unsigned port_family_mask)
 {
     return (uint64_t)fleet->n_ports * popcount(port_family_mask & PORT_FAMILIES_ALL) +
-           (uint64_t)fleet->n_devices * MODEL_SERIES_PER_DEVICE + SELF_SERIES;
+           (uint64_t)fleet->n_devices * MODEL_SERIES_PER_DEVICE + MODEL_SELF_SERIES;
 }
 
 void collectors_speed_label(uint64_t speed_bps, char *out, size_t out_bytes)

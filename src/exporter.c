@@ -131,8 +131,7 @@ static struct body *render_locked(struct exporter *e, struct errbuf *err)
     struct expo w;
     int64_t ts_ms = sim_time_ms(e->sim);
     expo_init(&w, &sb, ts_ms, e->timestamps);
-    struct scrape_ctx ctx = {
-        .sim = e->sim, .timestamp_ms = ts_ms, .last_render_seconds = e->last_render_seconds};
+    struct scrape_ctx ctx = {.sim = e->sim, .last_render_seconds = e->last_render_seconds};
     if (registry_collect(e->reg, &w, &ctx, err) < 0) {
         strbuf_cleanup(&sb);
         return NULL;

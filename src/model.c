@@ -83,9 +83,8 @@ struct device *fleet_add_device(struct fleet *fleet, const struct device *dev)
 
 uint64_t fleet_series_count(const struct fleet *fleet)
 {
-    /* +1 for switchsim_build_info, +6 for the other self-metrics (see collectors.c). */
     return (uint64_t)fleet->n_ports * MODEL_SERIES_PER_PORT +
-           (uint64_t)fleet->n_devices * MODEL_SERIES_PER_DEVICE + 7;
+           (uint64_t)fleet->n_devices * MODEL_SERIES_PER_DEVICE + MODEL_SELF_SERIES;
 }
 
 void port_spec_defaults(struct port_spec *spec)

@@ -16,8 +16,7 @@ struct sim;
 
 /* What a collector may look at during one render. */
 struct scrape_ctx {
-    const struct sim *sim;
-    int64_t timestamp_ms;       /* time of the tick being rendered */
+    const struct sim *sim;      /* at the tick being rendered: sim_time_ms() is its time */
     double last_render_seconds; /* how long the previous render took */
 };
 

@@ -279,8 +279,3 @@ const struct port_state *sim_ports(const struct sim *sim)
 {
     return sim->ports;
 }
-
-const struct fleet *sim_fleet(const struct sim *sim)
-{
-    return sim->fleet;
-}

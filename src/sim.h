@@ -74,6 +74,5 @@ uint64_t sim_tick_at(const struct sim *sim, int64_t now_ms);
 const struct port_state *sim_port(const struct sim *sim, size_t port_index);
 /* All port states, indexed like device->first_port_index + port. Valid until sim_free(). */
 const struct port_state *sim_ports(const struct sim *sim);
-const struct fleet *sim_fleet(const struct sim *sim);
 
 #endif /* SWITCHSIM_SIM_H */

@@ -3,7 +3,6 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 static void out_of_memory(size_t size_bytes)
 {
@@ -33,17 +32,4 @@ void *xrealloc(void *ptr, size_t size_bytes)
     if (!p)
         out_of_memory(size_bytes);
     return p;
-}
-
-char *xstrndup(const char *s, size_t len)
-{
-    char *p = xmalloc(len + 1);
-    memcpy(p, s, len);
-    p[len] = '\0';
-    return p;
-}
-
-char *xstrdup(const char *s)
-{
-    return xstrndup(s, strlen(s));
 }

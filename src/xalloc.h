@@ -11,7 +11,5 @@
 void *xmalloc(size_t size_bytes);
 void *xcalloc(size_t count, size_t size_bytes);
 void *xrealloc(void *ptr, size_t size_bytes);
-char *xstrdup(const char *s);
-char *xstrndup(const char *s, size_t len);
 
 #endif /* SWITCHSIM_XALLOC_H */

@@ -158,8 +158,7 @@ static char *render_profile_families(const char *path, uint64_t seed, uint64_t t
     strbuf_init(&sb, 1024, 64 << 20);
     struct expo w;
     expo_init(&w, &sb, sim_time_ms(sim), timestamps);
-    struct scrape_ctx ctx = {
-        .sim = sim, .timestamp_ms = sim_time_ms(sim), .last_render_seconds = 0.25};
+    struct scrape_ctx ctx = {.sim = sim, .last_render_seconds = 0.25};
     if (registry_collect(&reg, &w, &ctx, &err) != 0)
         fail_msg("%s", err.msg);
     if (samples_out)
