@@ -26,7 +26,7 @@ DEFS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
         -DSWITCHSIM_VERSION='"$(VERSION)"' -DSWITCHSIM_REVISION='"$(REVISION)"' \
         -DSWITCHSIM_DEFAULT_PROFILE='"$(DATADIR)/profiles/default.yaml"'
 # Ours first, the caller's CFLAGS last so they win.
-XCFLAGS = $(DEFS) $(WARN) $(OPT) $(PKG_CFLAGS) $(CFLAGS)
+XCFLAGS = $(DEFS) -Isrc $(WARN) $(OPT) $(PKG_CFLAGS) $(CFLAGS)
 
 QUIET_CC = @printf '  CC    %s\n' $@;
 QUIET_LD = @printf '  LD    %s\n' $@;
@@ -35,15 +35,16 @@ QUIET_CC =
 QUIET_LD =
 endif
 
-SRCS    := $(wildcard src/*.c)
-LIBOBJS := $(patsubst src/%.c,$(BUILD)/%.o,$(filter-out src/main.c,$(SRCS)))
+# Sources live in one folder per layer (docs/ARCHITECTURE.md; `make layers` checks the order).
+SRCS    := $(wildcard src/*/*.c)
+LIBOBJS := $(patsubst src/%.c,$(BUILD)/%.o,$(filter-out src/app/main.c,$(SRCS)))
 TESTS   := $(patsubst tests/%.c,$(BUILD)/%,$(wildcard tests/test_*.c))
 VALGRIND ?= valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect \
             --errors-for-leak-kinds=definite,indirect --track-origins=yes
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 .PHONY: all run deps deps-test check test unit integration asan valgrind format format-check \
-        tidy install uninstall clean e2e config-check bench bench-tools
+        tidy install uninstall clean e2e config-check bench bench-tools layers tsan
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/switchsim
@@ -52,17 +53,18 @@ $(BUILD):
 	@mkdir -p $@
 
 $(BUILD)/%.o: src/%.c | $(BUILD)
+	@mkdir -p $(dir $@)
 	$(QUIET_CC)$(CC) $(XCFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/libswitchsim.a: $(LIBOBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(BUILD)/switchsim: $(BUILD)/main.o $(BUILD)/libswitchsim.a
+$(BUILD)/switchsim: $(BUILD)/app/main.o $(BUILD)/libswitchsim.a
 	$(QUIET_LD)$(CC) $(OPT) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
 
 $(BUILD)/test_%: tests/test_%.c tests/testutil.h tests/stack.h $(BUILD)/libswitchsim.a
-	$(QUIET_CC)$(CC) $(XCFLAGS) -Wno-missing-prototypes -Isrc -DTEST_DATA_DIR='"$(CURDIR)/tests"' \
+	$(QUIET_CC)$(CC) $(XCFLAGS) -Wno-missing-prototypes -DTEST_DATA_DIR='"$(CURDIR)/tests"' \
 	  -DPROFILES_DIR='"$(CURDIR)/profiles"' $(CMOCKA_CFLAGS) -o $@ $< $(BUILD)/libswitchsim.a \
 	  $(LDFLAGS) $(CMOCKA_LIBS) $(PKG_LIBS) $(LDLIBS)
 
@@ -74,7 +76,7 @@ run:
 
 check:
 	@scripts/deps.sh test
-	@$(MAKE) --no-print-directory format-check tidy config-check test e2e asan valgrind
+	@$(MAKE) --no-print-directory format-check layers tidy config-check test e2e asan tsan valgrind
 	@echo "make check: all suites passed"
 
 deps:
@@ -108,10 +110,21 @@ e2e: $(BUILD)/switchsim
 config-check:
 	@tests/config_check.sh
 
+# Include order between layers, and each external library used from its one module.
+layers:
+	@/usr/bin/python3 scripts/check_layers.py
+
+# The unit and HTTP tests under ThreadSanitizer (the exporter, ticker and HTTP pool share state).
+TSAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
+tsan:
+	@$(MAKE) --no-print-directory BUILD=build/tsan OPT='-O1 -g $(TSAN_FLAGS)' \
+	  LDFLAGS='$(TSAN_FLAGS)' unit \
+	  TSAN_OPTIONS='halt_on_error=1:second_deadlock_stack=1'
+
 # ---- benchmarks (not part of check; see docs/PERFORMANCE.md) ---------------------------------
 BENCH_TOOLS = $(BUILD)/bench_render $(BUILD)/bench_ceiling $(BUILD)/bench_codec
 $(BUILD)/bench_render: bench/render_bench.c $(BUILD)/libswitchsim.a
-	$(QUIET_CC)$(CC) $(XCFLAGS) -Isrc -o $@ $< $(BUILD)/libswitchsim.a $(LDFLAGS) $(PKG_LIBS) $(LDLIBS)
+	$(QUIET_CC)$(CC) $(XCFLAGS) -o $@ $< $(BUILD)/libswitchsim.a $(LDFLAGS) $(PKG_LIBS) $(LDLIBS)
 $(BUILD)/bench_ceiling: bench/ceiling.c | $(BUILD)
 	$(QUIET_CC)$(CC) $(XCFLAGS) -o $@ $< $(LDFLAGS) $(PKG_LIBS) $(LDLIBS)
 $(BUILD)/bench_codec: bench/codec_bench.c | $(BUILD)
@@ -124,13 +137,13 @@ bench:
 	@/usr/bin/python3 bench/bench.py --build $(BUILD) --write-docs docs/PERFORMANCE.md
 
 # ---- style -------------------------------------------------------------------------------
-FORMAT_FILES = $(wildcard src/*.c src/*.h tests/*.c tests/*.h bench/*.c)
+FORMAT_FILES = $(wildcard src/*/*.c src/*/*.h tests/*.c tests/*.h bench/*.c)
 format:
 	clang-format -i $(FORMAT_FILES)
 format-check:
 	@clang-format --dry-run -Werror $(FORMAT_FILES) && echo "format-check: OK"
 tidy:
-	clang-tidy --quiet $(SRCS) -- $(DEFS) $(PKG_CFLAGS)
+	clang-tidy --quiet $(SRCS) -- $(DEFS) -Isrc $(PKG_CFLAGS)
 
 # ---- install -----------------------------------------------------------------------------
 install: $(BUILD)/switchsim
@@ -144,4 +157,4 @@ uninstall:
 clean:
 	rm -rf build
 
--include $(wildcard $(BUILD)/*.d)
+-include $(wildcard $(BUILD)/*/*.d)

@@ -10,11 +10,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "collectors.h"
-#include "expo.h"
-#include "profile.h"
-#include "registry.h"
-#include "sim.h"
+#include "config/profile.h"
+#include "expo/expo.h"
+#include "metrics/collectors.h"
+#include "metrics/registry.h"
+#include "sim/sim.h"
 
 static double now_seconds(void)
 {

@@ -3,9 +3,9 @@
 #ifndef SWITCHSIM_TEST_STACK_H
 #define SWITCHSIM_TEST_STACK_H
 
-#include "collectors.h"
-#include "exporter.h"
-#include "profile.h"
+#include "config/profile.h"
+#include "metrics/collectors.h"
+#include "serve/exporter.h"
 
 struct stack {
     struct fleet *fleet;

@@ -2,12 +2,12 @@
  * collector registry and gzip. */
 #include "testutil.h"
 
-#include "compress.h"
-#include "errbuf.h"
-#include "log.h"
-#include "model.h"
-#include "registry.h"
-#include "strbuf.h"
+#include "base/errbuf.h"
+#include "base/log.h"
+#include "base/strbuf.h"
+#include "metrics/registry.h"
+#include "model/model.h"
+#include "serve/compress.h"
 
 static void test_base_strbuf_grows_and_caps(void **state)
 {

@@ -1,7 +1,7 @@
 /* test_cli.c - flag parsing: defaults, every flag, and clear errors for bad ones. */
 #include "testutil.h"
 
-#include "cli.h"
+#include "app/cli.h"
 
 static int parse(struct options *o, struct errbuf *err, int argc, const char **argv)
 {

@@ -4,7 +4,7 @@
 
 #include <pthread.h>
 
-#include "compress.h"
+#include "serve/compress.h"
 #include "stack.h"
 
 #define START_MS 1795305600000LL
@@ -158,12 +158,12 @@ static void test_exporter_ticker_advances_without_scrapes(void **state)
     registry_init(&reg);
     struct exporter *e = exporter_new(sim, &reg, 1);
     assert_int_equal(exporter_start_ticker(e, &err), 0);
-    for (int i = 0; i < 200 && sim_tick(sim) < 3; i++) {
+    for (int i = 0; i < 200 && exporter_tick(e) < 3; i++) {
         struct timespec ts = {0, 5 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
     exporter_stop_ticker(e);
-    assert_true(sim_tick(sim) >= 3);
+    assert_true(exporter_tick(e) >= 3);
     exporter_free(e);
     sim_free(sim);
     fleet_free(fleet);

@@ -9,9 +9,9 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "compress.h"
-#include "http.h"
+#include "serve/compress.h"
 #include "stack.h"
+#include "web/http.h"
 
 struct fixture {
     struct stack st;

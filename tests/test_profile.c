@@ -2,8 +2,8 @@
  * "file:line:column: where: what" message, and good profiles load as written. */
 #include "testutil.h"
 
-#include "collectors.h"
-#include "profile.h"
+#include "config/profile.h"
+#include "metrics/collectors.h"
 
 #define BAD(name) FIXTURE("fixtures/profiles/bad/" name)
 

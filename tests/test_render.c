@@ -2,11 +2,11 @@
  * numbers, structural rules, golden files, contiguity and series counts. */
 #include "testutil.h"
 
-#include "collectors.h"
-#include "expo.h"
-#include "profile.h"
-#include "registry.h"
-#include "sim.h"
+#include "config/profile.h"
+#include "expo/expo.h"
+#include "metrics/collectors.h"
+#include "metrics/registry.h"
+#include "sim/sim.h"
 
 #define START_MS 1795305600000LL
 

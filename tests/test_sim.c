@@ -2,8 +2,8 @@
  * shape of the traffic. Time is an argument: nothing here sleeps. */
 #include "testutil.h"
 
-#include "profile.h"
-#include "sim.h"
+#include "config/profile.h"
+#include "sim/sim.h"
 
 #define START_MS 1795305600000LL /* 2026-11-22T00:00:00Z: a midnight, for the daily cycle */
 

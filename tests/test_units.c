@@ -1,7 +1,7 @@
 /* test_units.c - parsing of speeds, sizes, durations and ratios. */
 #include "testutil.h"
 
-#include "units.h"
+#include "base/units.h"
 
 static void test_units_speed(void **state)
 {

@@ -12,13 +12,13 @@
  *  - the link alternates up/down with exponential times of mean MTBF and MTTR; while
  *    it is down nothing is counted and the buffer is empty.
  * Every random draw comes from the port's own stream, seeded from (seed, device, port). */
-#include "sim.h"
+#include "sim/sim.h"
 
 #include <math.h>
 #include <stdlib.h>
 
-#include "rng.h"
-#include "xalloc.h"
+#include "base/rng.h"
+#include "base/xalloc.h"
 
 #define TWO_PI 6.283185307179586
 

@@ -18,9 +18,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "errbuf.h"
-#include "registry.h"
-#include "sim.h"
+#include "base/errbuf.h"
+#include "metrics/registry.h"
+#include "sim/sim.h"
 
 /* Hard cap on one response body: a render that would exceed it fails loudly. */
 #define EXPORTER_MAX_BODY_BYTES ((size_t)2 << 30)
@@ -49,6 +49,8 @@ struct body *exporter_scrape(struct exporter *e, int64_t now_ms, enum body_encod
                              struct errbuf *err);
 /* Advances without rendering. Thread-safe. */
 void exporter_advance(struct exporter *e, int64_t now_ms);
+/* The simulation's current tick, read under the lock (the ticker writes it). Thread-safe. */
+uint64_t exporter_tick(struct exporter *e);
 
 void body_retain(struct body *b);
 void body_release(struct body *b); /* NULL is a no-op */

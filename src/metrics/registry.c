@@ -1,5 +1,5 @@
 /* registry.c - collector callbacks, run in order on every render. */
-#include "registry.h"
+#include "metrics/registry.h"
 
 #include <string.h>
 

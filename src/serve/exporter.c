@@ -1,5 +1,5 @@
 /* exporter.c - per-tick render cache around the simulation. */
-#include "exporter.h"
+#include "serve/exporter.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -7,9 +7,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "compress.h"
-#include "log.h"
-#include "xalloc.h"
+#include "base/log.h"
+#include "base/xalloc.h"
+#include "serve/compress.h"
 
 struct exporter {
     pthread_mutex_t lock; /* guards sim, current, last_render_seconds */
@@ -180,6 +180,14 @@ void exporter_advance(struct exporter *e, int64_t now_ms)
     pthread_mutex_lock(&e->lock);
     advance_locked(e, now_ms);
     pthread_mutex_unlock(&e->lock);
+}
+
+uint64_t exporter_tick(struct exporter *e)
+{
+    pthread_mutex_lock(&e->lock);
+    uint64_t tick = sim_tick(e->sim);
+    pthread_mutex_unlock(&e->lock);
+    return tick;
 }
 
 static void *ticker_main(void *arg)

@@ -8,15 +8,15 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "collectors.h"
-#include "exporter.h"
-#include "http.h"
-#include "log.h"
-#include "model.h"
-#include "profile.h"
-#include "registry.h"
-#include "sim.h"
+#include "app/cli.h"
+#include "base/log.h"
+#include "config/profile.h"
+#include "metrics/collectors.h"
+#include "metrics/registry.h"
+#include "model/model.h"
+#include "serve/exporter.h"
+#include "sim/sim.h"
+#include "web/http.h"
 
 #ifndef SWITCHSIM_VERSION
 #define SWITCHSIM_VERSION "0.0.0-dev"

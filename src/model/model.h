@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "errbuf.h"
+#include "base/errbuf.h"
 
 /* Limits, enforced while loading so a profile cannot make the process run out of
  * memory. A series is one exposed sample line. */

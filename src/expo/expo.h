@@ -17,8 +17,8 @@
 
 #include <string.h>
 
-#include "errbuf.h"
-#include "strbuf.h"
+#include "base/errbuf.h"
+#include "base/strbuf.h"
 
 enum metric_type { METRIC_GAUGE, METRIC_COUNTER, METRIC_UNTYPED };
 

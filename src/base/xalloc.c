@@ -1,5 +1,5 @@
 /* xalloc.c - abort-on-OOM allocation wrappers. */
-#include "xalloc.h"
+#include "base/xalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,10 +1,10 @@
 /* compress.c - gzip through libdeflate. */
-#include "compress.h"
+#include "serve/compress.h"
 
 #include <libdeflate.h>
 #include <stdlib.h>
 
-#include "xalloc.h"
+#include "base/xalloc.h"
 
 int compress_gzip(const char *in, size_t in_len, char **out, size_t *out_len, struct errbuf *err)
 {

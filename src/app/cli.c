@@ -1,12 +1,12 @@
 /* cli.c - command-line parsing (getopt_long). */
-#include "cli.h"
+#include "app/cli.h"
 
 #include <ctype.h>
 #include <getopt.h>
 #include <string.h>
 
-#include "collectors.h"
-#include "units.h"
+#include "base/units.h"
+#include "metrics/collectors.h"
 
 void cli_usage(FILE *to)
 {

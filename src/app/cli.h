@@ -9,8 +9,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "errbuf.h"
-#include "log.h"
+#include "base/errbuf.h"
+#include "base/log.h"
 
 #define CLI_DEFAULT_PORT 19116
 #define CLI_MAX_PROFILES 64

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "expo.h"
+#include "expo/expo.h"
 
 struct sim;
 

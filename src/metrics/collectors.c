@@ -3,15 +3,15 @@
  * The per-port collector is the scrape's hot loop (millions of series for large
  * fleets): it walks the port states once per family with the value's kind decided
  * outside the loop, and writes samples in batches into space reserved up front. */
-#include "collectors.h"
+#include "metrics/collectors.h"
 
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim.h"
-#include "xalloc.h"
+#include "base/xalloc.h"
+#include "sim/sim.h"
 
 #define SAMPLE_BATCH 256
 

@@ -3,7 +3,7 @@
  * Uses libyaml's document API so every node carries a mark, then walks the tree
  * with a strict schema: unknown keys, duplicate keys, wrong node kinds, bad units
  * and out-of-range values are errors that point at the offending node. */
-#include "profile.h"
+#include "config/profile.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -15,8 +15,8 @@
 #include <sys/stat.h>
 #include <yaml.h>
 
-#include "units.h"
-#include "xalloc.h"
+#include "base/units.h"
+#include "base/xalloc.h"
 
 #define WHERE_BYTES       256
 #define MAX_PROFILE_BYTES (16u * 1024 * 1024)

@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#include "errbuf.h"
+#include "base/errbuf.h"
 
 /* Line rate: "25G", "100Gbps", "400Gb/s", "1.5M", "10000000" (bits per second). */
 int units_parse_speed_bps(const char *text, uint64_t *out, struct errbuf *err);

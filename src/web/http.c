@@ -1,5 +1,5 @@
 /* http.c - libmicrohttpd front end: routing, headers, the landing page. */
-#include "http.h"
+#include "web/http.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,9 +15,9 @@
 
 #include <microhttpd.h>
 
-#include "log.h"
-#include "strbuf.h"
-#include "xalloc.h"
+#include "base/log.h"
+#include "base/strbuf.h"
+#include "base/xalloc.h"
 
 #define LANDING_MAX_DEVICES 50
 

@@ -1,5 +1,5 @@
 /* errbuf.c - caller-owned error messages. */
-#include "errbuf.h"
+#include "base/errbuf.h"
 
 #include <stdarg.h>
 #include <stdio.h>

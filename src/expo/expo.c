@@ -1,12 +1,12 @@
 /* expo.c - Prometheus text exposition format 0.0.4 writer. */
-#include "expo.h"
+#include "expo/expo.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "xalloc.h"
+#include "base/xalloc.h"
 
 size_t expo_format_u64(char *dst, uint64_t v)
 {

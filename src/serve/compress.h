@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "errbuf.h"
+#include "base/errbuf.h"
 
 #define COMPRESS_GZIP_LEVEL 1
 

@@ -13,9 +13,9 @@
 
 #include <stdint.h>
 
-#include "errbuf.h"
-#include "exporter.h"
-#include "model.h"
+#include "base/errbuf.h"
+#include "model/model.h"
+#include "serve/exporter.h"
 
 #define HTTP_METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 

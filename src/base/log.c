@@ -1,5 +1,5 @@
 /* log.c - leveled logfmt logging to stderr. */
-#include "log.h"
+#include "base/log.h"
 
 #include <stdarg.h>
 #include <stdio.h>

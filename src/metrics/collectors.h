@@ -10,8 +10,8 @@
 
 #include <stdint.h>
 
-#include "model.h"
-#include "registry.h"
+#include "metrics/registry.h"
+#include "model/model.h"
 
 struct build_info {
     const char *version;

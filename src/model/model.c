@@ -1,10 +1,10 @@
 /* model.c - fleet storage: arena, device list, defaults, string set. */
-#include "model.h"
+#include "model/model.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "xalloc.h"
+#include "base/xalloc.h"
 
 #define ARENA_CHUNK_BYTES (64 * 1024)
 

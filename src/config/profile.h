@@ -10,8 +10,8 @@
 
 #include <stddef.h>
 
-#include "errbuf.h"
-#include "model.h"
+#include "base/errbuf.h"
+#include "model/model.h"
 
 /* Loads every path into one fleet. A path is a file, or a directory whose *.yaml and
  * *.yml files are loaded in name order. Device names must be unique across all. */

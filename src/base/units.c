@@ -1,5 +1,5 @@
 /* units.c - parsing of human units (speeds, sizes, durations, ratios). */
-#include "units.h"
+#include "base/units.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "model.h"
+#include "model/model.h"
 
 /* Ethernet adds 8 bytes of preamble and a 12-byte inter-frame gap to every frame. */
 #define SIM_WIRE_OVERHEAD_BYTES 20

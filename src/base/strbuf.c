@@ -1,12 +1,12 @@
 /* strbuf.c - growable byte buffer with a hard size cap. */
-#include "strbuf.h"
+#include "base/strbuf.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 
 #include <stdlib.h>
 
-#include "xalloc.h"
+#include "base/xalloc.h"
 
 void strbuf_init(struct strbuf *sb, size_t initial_bytes, size_t max_bytes)
 {
