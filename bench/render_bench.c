@@ -1,6 +1,6 @@
 /* render_bench.c - render cost without HTTP: ns per series for a profile.
  *
- * Usage: render_bench PROFILE [FAMILIES] [SECONDS]
+ * Usage: render_bench PROFILE [FAMILIES] [SECONDS] [text|openmetrics]
  * Renders the profile's fleet at a fixed tick repeatedly (same code path as a scrape:
  * registry -> collectors -> expo into a reused buffer) for about SECONDS (default 2)
  * and prints one line of key=value pairs: series, bytes, renders, best/median ns per
@@ -12,6 +12,7 @@
 
 #include "config/profile.h"
 #include "expo/expo.h"
+#include "metrics/catalog.h"
 #include "metrics/collectors.h"
 #include "metrics/registry.h"
 #include "sim/sim.h"
@@ -32,16 +33,18 @@ static int cmp_double(const void *a, const void *b)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: render_bench PROFILE [FAMILIES] [SECONDS]\n");
+        fprintf(stderr, "usage: render_bench PROFILE [FAMILIES] [SECONDS] [text|openmetrics]\n");
         return 2;
     }
     struct errbuf err;
-    unsigned mask = PORT_FAMILIES_ALL;
-    if (argc > 2 && collectors_parse_port_families(argv[2], &mask, &err) < 0) {
+    uint64_t mask = catalog_all();
+    if (argc > 2 && catalog_select(argv[2], SCOPE_PORT, "FAMILIES", &mask, &err) < 0) {
         fprintf(stderr, "%s\n", err.msg);
         return 2;
     }
     double budget_s = argc > 3 ? strtod(argv[3], NULL) : 2.0;
+    enum expo_format format =
+        argc > 4 && strcmp(argv[4], "openmetrics") == 0 ? EXPO_OPENMETRICS_100 : EXPO_TEXT_004;
     const char *paths[] = {argv[1]};
     struct fleet *fleet = NULL;
     if (profile_load(paths, 1, &fleet, &err) < 0) {
@@ -51,7 +54,7 @@ int main(int argc, char **argv)
     struct sim *sim = sim_new(fleet, 1, 1795305600000LL);
     sim_advance_to(sim, 60);
     struct build_info build = {"bench", "bench"};
-    struct collectors *c = collectors_new(fleet, &build, 1795305600000LL, mask);
+    struct collectors *c = collectors_new(fleet, &build, 1795305600000LL);
     struct registry reg;
     registry_init(&reg);
     collectors_register(c, &reg);
@@ -65,8 +68,8 @@ int main(int argc, char **argv)
     while (n < 4096 && (n < 3 || now_seconds() < t_end)) {
         strbuf_reset(&sb);
         struct expo w;
-        expo_init(&w, &sb, sim_time_ms(sim), 1);
-        struct scrape_ctx ctx = {sim, 0};
+        expo_init(&w, &sb, format, sim_time_ms(sim), 1);
+        struct scrape_ctx ctx = {sim, {mask, 0, fleet->n_devices}, 0};
         double t0 = now_seconds();
         if (registry_collect(&reg, &w, &ctx, &err) < 0) {
             fprintf(stderr, "%s\n", err.msg);

@@ -1,17 +1,15 @@
-/* stack.h - the pipeline main.c wires (profile -> sim -> collectors -> registry ->
+/* stack.h - the pipeline main.c wires (profile -> world (sim, collectors, registry) ->
  * exporter), assembled for tests that need a live exporter. Include after testutil.h. */
 #ifndef SWITCHSIM_TEST_STACK_H
 #define SWITCHSIM_TEST_STACK_H
 
 #include "config/profile.h"
-#include "metrics/collectors.h"
+#include "metrics/catalog.h"
 #include "serve/exporter.h"
+#include "serve/world.h"
 
 struct stack {
-    struct fleet *fleet;
-    struct sim *sim;
-    struct collectors *collectors;
-    struct registry reg;
+    struct world *world; /* borrowed from the exporter */
     struct exporter *exporter;
 };
 
@@ -21,24 +19,31 @@ static inline void stack_init(struct stack *s, const char *profile, uint64_t tic
 {
     const char *paths[] = {profile};
     struct errbuf err;
-    if (profile_load(paths, 1, &s->fleet, &err) != 0)
+    struct fleet *fleet = NULL;
+    if (profile_load(paths, 1, &fleet, &err) != 0)
         fail_msg("%s", err.msg);
     if (tick_ms)
-        s->fleet->tick_ms = tick_ms;
-    s->sim = sim_new(s->fleet, seed, start_ms);
-    struct build_info build = {"9.9.9", "abc"};
-    s->collectors = collectors_new(s->fleet, &build, start_ms, PORT_FAMILIES_ALL);
-    registry_init(&s->reg);
-    collectors_register(s->collectors, &s->reg);
-    s->exporter = exporter_new(s->sim, &s->reg, 1);
+        fleet->tick_ms = tick_ms;
+    struct world_params params = {seed, start_ms, start_ms, {"9.9.9", "abc"}};
+    s->world = world_new(fleet, &params);
+    struct exporter_options opts = {.timestamps = 1, .families = catalog_all()};
+    s->exporter = exporter_new(s->world, &opts);
 }
 
 static inline void stack_cleanup(struct stack *s)
 {
     exporter_free(s->exporter);
-    collectors_free(s->collectors);
-    sim_free(s->sim);
-    fleet_free(s->fleet);
+}
+
+/* The every-device body at now_ms; a failed scrape fails the test. */
+static inline struct body *stack_scrape(struct stack *s, int64_t now_ms, enum expo_format format,
+                                        enum body_encoding encoding, struct errbuf *err)
+{
+    struct scrape_request req = {format, encoding, NULL};
+    struct body *b = NULL;
+    if (exporter_scrape(s->exporter, now_ms, &req, &b, err) != SCRAPE_OK || !b)
+        fail_msg("scrape failed: %s", err->msg);
+    return b;
 }
 
 #endif /* SWITCHSIM_TEST_STACK_H */

@@ -94,12 +94,9 @@ static int collector_a(struct expo *w, const struct scrape_ctx *ctx, void *user)
 {
     (void)ctx;
     (*(int *)user)++;
-    if (expo_family(w, "a", "A.", METRIC_GAUGE) < 0)
-        return -1;
-    char empty[] = "";
-    struct expo_labels none = {empty, 0};
-    expo_sample_u64(w, "a", 1, &none, 7);
-    return 0;
+    static const struct expo_family a = {"a", "A.", "", METRIC_GAUGE, NULL, 0};
+    const struct expo_labels none = {"", 0};
+    return expo_begin_family(w, &a) < 0 ? -1 : expo_sample_u64(w, &none, 7);
 }
 
 static int collector_fails(struct expo *w, const struct scrape_ctx *ctx, void *user)
@@ -125,7 +122,7 @@ static void test_base_registry_runs_in_order_and_reports(void **state)
     struct strbuf sb;
     strbuf_init(&sb, 64, 4096);
     struct expo w;
-    expo_init(&w, &sb, 5, 1);
+    expo_init(&w, &sb, EXPO_TEXT_004, 5, 1);
     struct scrape_ctx ctx = {0};
     struct errbuf err;
     assert_int_equal(registry_collect(&reg, &w, &ctx, &err), -1);

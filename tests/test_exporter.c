@@ -12,7 +12,7 @@
 struct fixture {
     struct stack st;
     struct exporter *exporter; /* = st.exporter */
-    struct registry *reg;      /* = &st.reg */
+    struct registry *reg;      /* = &st.world->reg */
 };
 
 static int setup(void **state)
@@ -20,7 +20,7 @@ static int setup(void **state)
     struct fixture *f = calloc(1, sizeof(*f));
     stack_init(&f->st, FIXTURE("fixtures/profiles/ok/small.yaml"), 0, 7, START_MS);
     f->exporter = f->st.exporter;
-    f->reg = &f->st.reg;
+    f->reg = &f->st.world->reg;
     *state = f;
     return 0;
 }
@@ -49,13 +49,13 @@ static void test_exporter_one_body_per_tick(void **state)
 {
     struct fixture *f = *state;
     struct errbuf err;
-    struct body *a = exporter_scrape(f->exporter, START_MS + 10400, BODY_IDENTITY, &err);
-    struct body *b = exporter_scrape(f->exporter, START_MS + 10999, BODY_IDENTITY, &err);
+    struct body *a = stack_scrape(&f->st, START_MS + 10400, EXPO_TEXT_004, BODY_IDENTITY, &err);
+    struct body *b = stack_scrape(&f->st, START_MS + 10999, EXPO_TEXT_004, BODY_IDENTITY, &err);
     assert_non_null(a);
     assert_ptr_equal(a, b); /* same tick: the very same bytes */
     assert_int_equal(a->tick, 10);
     assert_int_equal(first_timestamp(a), START_MS + 10000);
-    struct body *c = exporter_scrape(f->exporter, START_MS + 11000, BODY_IDENTITY, &err);
+    struct body *c = stack_scrape(&f->st, START_MS + 11000, EXPO_TEXT_004, BODY_IDENTITY, &err);
     assert_ptr_not_equal(a, c);
     assert_int_equal(c->tick, 11);
     /* the old body stays readable while referenced */
@@ -71,7 +71,7 @@ static void test_exporter_timestamps_increase_and_never_lie_ahead(void **state)
     struct errbuf err;
     int64_t last = 0;
     for (int64_t now = START_MS - 5000; now < START_MS + 60000; now += 377) {
-        struct body *b = exporter_scrape(f->exporter, now, BODY_IDENTITY, &err);
+        struct body *b = stack_scrape(&f->st, now, EXPO_TEXT_004, BODY_IDENTITY, &err);
         assert_non_null(b);
         int64_t ts = first_timestamp(b);
         assert_true(ts <= now || now < START_MS); /* before the start: tick 0 */
@@ -82,13 +82,13 @@ static void test_exporter_timestamps_increase_and_never_lie_ahead(void **state)
         body_release(b);
     }
     /* a clock that steps backwards does not move the simulation back */
-    struct body *b = exporter_scrape(f->exporter, START_MS + 1000, BODY_IDENTITY, &err);
+    struct body *b = stack_scrape(&f->st, START_MS + 1000, EXPO_TEXT_004, BODY_IDENTITY, &err);
     assert_int_equal(first_timestamp(b), last);
     body_release(b);
 }
 
 struct scraper {
-    struct exporter *exporter;
+    struct stack *st;
     enum body_encoding encoding;
     struct body *bodies[20];
 };
@@ -98,7 +98,7 @@ static void *scrape_many(void *arg)
     struct scraper *s = arg;
     struct errbuf err;
     for (int i = 0; i < 20; i++)
-        s->bodies[i] = exporter_scrape(s->exporter, START_MS + 30500, s->encoding, &err);
+        s->bodies[i] = stack_scrape(s->st, START_MS + 30500, EXPO_TEXT_004, s->encoding, &err);
     return NULL;
 }
 
@@ -108,7 +108,7 @@ static void test_exporter_concurrent_scrapes_share_bytes(void **state)
     struct scraper s[8];
     pthread_t th[8];
     for (int i = 0; i < 8; i++) {
-        s[i].exporter = f->exporter;
+        s[i].st = &f->st;
         s[i].encoding = i % 2 ? BODY_GZIP : BODY_IDENTITY;
         pthread_create(&th[i], NULL, scrape_many, &s[i]);
     }
@@ -130,7 +130,9 @@ static int failing_collector(struct expo *w, const struct scrape_ctx *ctx, void 
 {
     (void)ctx;
     (void)user;
-    return expo_family(w, "switchsim_devices", "clash with the self collector", METRIC_GAUGE);
+    static const struct expo_family clash = {
+        "switchsim_devices", "clash with the self collector", "", METRIC_GAUGE, NULL, 0};
+    return expo_begin_family(w, &clash);
 }
 
 static void test_exporter_render_failure_is_reported(void **state)
@@ -138,7 +140,9 @@ static void test_exporter_render_failure_is_reported(void **state)
     struct fixture *f = *state;
     assert_int_equal(registry_add(f->reg, "broken", failing_collector, NULL), 0);
     struct errbuf err;
-    struct body *b = exporter_scrape(f->exporter, START_MS + 1000, BODY_IDENTITY, &err);
+    struct scrape_request req = {EXPO_TEXT_004, BODY_IDENTITY, NULL};
+    struct body *b = NULL;
+    assert_int_equal(exporter_scrape(f->exporter, START_MS + 1000, &req, &b, &err), SCRAPE_FAILED);
     assert_null(b);
     assert_string_equal(err.msg, "collector broken: metric family written twice in one "
                                  "exposition: switchsim_devices");
@@ -153,10 +157,10 @@ static void test_exporter_ticker_advances_without_scrapes(void **state)
     struct errbuf err;
     assert_int_equal(profile_load(paths, 1, &fleet, &err), 0);
     fleet->tick_ms = 100;
-    struct sim *sim = sim_new(fleet, 1, exporter_now_ms() - 350);
-    struct registry reg;
-    registry_init(&reg);
-    struct exporter *e = exporter_new(sim, &reg, 1);
+    int64_t start_ms = exporter_now_ms() - 350;
+    struct world_params params = {1, start_ms, start_ms, {"9.9.9", "abc"}};
+    struct exporter_options opts = {1, catalog_all()};
+    struct exporter *e = exporter_new(world_new(fleet, &params), &opts);
     assert_int_equal(exporter_start_ticker(e, &err), 0);
     for (int i = 0; i < 200 && exporter_tick(e) < 3; i++) {
         struct timespec ts = {0, 5 * 1000 * 1000};
@@ -165,17 +169,15 @@ static void test_exporter_ticker_advances_without_scrapes(void **state)
     exporter_stop_ticker(e);
     assert_true(exporter_tick(e) >= 3);
     exporter_free(e);
-    sim_free(sim);
-    fleet_free(fleet);
 }
 
 static void test_exporter_gzip_is_the_identity_body_compressed(void **state)
 {
     struct fixture *f = *state;
     struct errbuf err;
-    struct body *plain = exporter_scrape(f->exporter, START_MS + 5000, BODY_IDENTITY, &err);
-    struct body *gz = exporter_scrape(f->exporter, START_MS + 5100, BODY_GZIP, &err);
-    struct body *gz2 = exporter_scrape(f->exporter, START_MS + 5900, BODY_GZIP, &err);
+    struct body *plain = stack_scrape(&f->st, START_MS + 5000, EXPO_TEXT_004, BODY_IDENTITY, &err);
+    struct body *gz = stack_scrape(&f->st, START_MS + 5100, EXPO_TEXT_004, BODY_GZIP, &err);
+    struct body *gz2 = stack_scrape(&f->st, START_MS + 5900, EXPO_TEXT_004, BODY_GZIP, &err);
     assert_non_null(gz);
     assert_ptr_equal(gz, gz2); /* compressed once per tick, shared */
     assert_int_equal(gz->encoding, BODY_GZIP);
@@ -188,8 +190,8 @@ static void test_exporter_gzip_is_the_identity_body_compressed(void **state)
     assert_memory_equal(out, plain->data, plain->len);
     free(out);
     /* a gzip-first tick renders the identity body too, and they agree */
-    struct body *gz3 = exporter_scrape(f->exporter, START_MS + 6000, BODY_GZIP, &err);
-    struct body *plain3 = exporter_scrape(f->exporter, START_MS + 6000, BODY_IDENTITY, &err);
+    struct body *gz3 = stack_scrape(&f->st, START_MS + 6000, EXPO_TEXT_004, BODY_GZIP, &err);
+    struct body *plain3 = stack_scrape(&f->st, START_MS + 6000, EXPO_TEXT_004, BODY_IDENTITY, &err);
     assert_int_equal(gz3->tick, 6);
     assert_int_equal(compress_gunzip(gz3->data, gz3->len, plain3->len, &out, &out_len, &err), 0);
     assert_int_equal(out_len, plain3->len);
@@ -207,24 +209,97 @@ static void test_exporter_reuses_buffers_only_when_free(void **state)
 {
     struct fixture *f = *state;
     struct errbuf err;
-    struct body *b1 = exporter_scrape(f->exporter, START_MS + 1000, BODY_IDENTITY, &err);
+    struct body *b1 = stack_scrape(&f->st, START_MS + 1000, EXPO_TEXT_004, BODY_IDENTITY, &err);
     char *data1 = b1->data;
     body_release(b1);
     exporter_advance(f->exporter, START_MS + 2000);
-    struct body *b2 = exporter_scrape(f->exporter, START_MS + 2000, BODY_IDENTITY, &err);
+    struct body *b2 = stack_scrape(&f->st, START_MS + 2000, EXPO_TEXT_004, BODY_IDENTITY, &err);
     assert_ptr_equal(b2->data, data1);
     /* held by a scrape: the next tick must not write into it */
     char *copy = malloc(b2->len);
     memcpy(copy, b2->data, b2->len);
     exporter_advance(f->exporter, START_MS + 3000);
     exporter_advance(f->exporter, START_MS + 4000);
-    struct body *b4 = exporter_scrape(f->exporter, START_MS + 4000, BODY_IDENTITY, &err);
+    struct body *b4 = stack_scrape(&f->st, START_MS + 4000, EXPO_TEXT_004, BODY_IDENTITY, &err);
     assert_ptr_not_equal(b4->data, b2->data);
     assert_memory_equal(b2->data, copy, b2->len);
     assert_int_equal(b4->tick, 4);
     free(copy);
     body_release(b2);
     body_release(b4);
+}
+
+static enum scrape_status scrape_device(struct fixture *f, const char *device,
+                                        enum expo_format format, struct body **out,
+                                        struct errbuf *err)
+{
+    struct scrape_request req = {format, BODY_IDENTITY, device};
+    return exporter_scrape(f->exporter, START_MS + 2000, &req, out, err);
+}
+
+/* One device: its own series only, no self-metrics; unknown devices are told apart. */
+static void test_exporter_one_device_selection(void **state)
+{
+    struct fixture *f = *state;
+    struct errbuf err;
+    struct body *b = NULL;
+    assert_int_equal(scrape_device(f, "tor02", EXPO_TEXT_004, &b, &err), SCRAPE_OK);
+    assert_non_null(strstr(b->data, "switch_port_rx_packets_total{device=\"tor02\",port="));
+    assert_null(strstr(b->data, "device=\"tor01\""));
+    assert_null(strstr(b->data, "device=\"core1\""));
+    assert_null(strstr(b->data, "switchsim_"));
+    assert_non_null(strstr(b->data, "switch_device_info{device=\"tor02\""));
+    body_release(b);
+    b = NULL;
+    assert_int_equal(scrape_device(f, "nope", EXPO_TEXT_004, &b, &err), SCRAPE_UNKNOWN_DEVICE);
+    assert_null(b);
+    assert_string_equal(err.msg, "unknown device \"nope\"");
+}
+
+/* Each format has its own shared body per tick; OpenMetrics ends with # EOF. */
+static void test_exporter_formats_are_cached_apart(void **state)
+{
+    struct fixture *f = *state;
+    struct errbuf err;
+    struct body *text = stack_scrape(&f->st, START_MS + 3000, EXPO_TEXT_004, BODY_IDENTITY, &err);
+    struct body *om =
+        stack_scrape(&f->st, START_MS + 3000, EXPO_OPENMETRICS_100, BODY_IDENTITY, &err);
+    struct body *om2 =
+        stack_scrape(&f->st, START_MS + 3500, EXPO_OPENMETRICS_100, BODY_IDENTITY, &err);
+    assert_ptr_equal(om, om2);
+    assert_ptr_not_equal(text, om);
+    assert_int_equal(om->format, EXPO_OPENMETRICS_100);
+    assert_string_equal(om->data + om->len - 6, "# EOF\n");
+    assert_null(strstr(text->data, "# EOF"));
+    assert_non_null(strstr(om->data, "# TYPE switch_port_rx_packets counter\n"));
+    assert_non_null(strstr(om->data, " 1795305603\n")); /* seconds */
+    body_release(text);
+    body_release(om);
+    body_release(om2);
+}
+
+/* A swapped-in world serves from the next scrape on; bodies of the old one stay valid. */
+static void test_exporter_swaps_worlds(void **state)
+{
+    struct fixture *f = *state;
+    struct errbuf err;
+    struct body *before = stack_scrape(&f->st, START_MS + 1000, EXPO_TEXT_004, BODY_IDENTITY, &err);
+    assert_non_null(strstr(before->data, "\nswitchsim_devices 3 "));
+    const char *paths[] = {FIXTURE("fixtures/profiles/ok/minimal.yaml")};
+    struct fleet *fleet = NULL;
+    assert_int_equal(profile_load(paths, 1, &fleet, &err), 0);
+    struct world_params params = {7, START_MS, START_MS, {"9.9.9", "abc"}};
+    exporter_swap_world(f->exporter, world_new(fleet, &params));
+    struct body *after = stack_scrape(&f->st, START_MS + 1000, EXPO_TEXT_004, BODY_IDENTITY, &err);
+    assert_ptr_not_equal(before, after);
+    assert_non_null(strstr(after->data, "\nswitchsim_devices 1 "));
+    assert_non_null(strstr(before->data, "\nswitchsim_devices 3 "));
+    struct world *w = exporter_world(f->exporter);
+    assert_int_equal(w->fleet->n_devices, 1);
+    assert_int_equal(world_find_device(w, "nope"), -1);
+    world_release(w);
+    body_release(before);
+    body_release(after);
 }
 
 int main(void)
@@ -241,6 +316,9 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_exporter_reuses_buffers_only_when_free, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_exporter_one_device_selection, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exporter_formats_are_cached_apart, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exporter_swaps_worlds, setup, teardown),
     };
     return cmocka_run_group_tests_name("exporter", tests, NULL, NULL);
 }

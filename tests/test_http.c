@@ -28,7 +28,7 @@ static int setup(void **state)
                exporter_now_ms());
     struct http_options opts = {.host = "127.0.0.1", .port = 0, .version = "9.9.9", .threads = 2};
     struct errbuf err;
-    f->srv = http_start(&opts, f->st.exporter, f->st.fleet, &err);
+    f->srv = http_start(&opts, f->st.exporter, f->st.world->fleet, &err);
     if (!f->srv)
         fail_msg("%s", err.msg);
     f->port = http_port(f->srv);
@@ -208,7 +208,7 @@ static void test_http_port_in_use(void **state)
     struct fixture *f = *state;
     struct http_options opts = {.host = "127.0.0.1", .port = f->port, .version = "x"};
     struct errbuf err;
-    struct http_server *second = http_start(&opts, f->st.exporter, f->st.fleet, &err);
+    struct http_server *second = http_start(&opts, f->st.exporter, f->st.world->fleet, &err);
     assert_null(second);
     char want[128];
     snprintf(want, sizeof(want), "cannot listen on 127.0.0.1:%u: Address already in use",

@@ -4,6 +4,7 @@
 
 #include "config/profile.h"
 #include "expo/expo.h"
+#include "metrics/catalog.h"
 #include "metrics/collectors.h"
 #include "metrics/registry.h"
 #include "sim/sim.h"
@@ -39,9 +40,13 @@ static void test_render_escapes_help(void **state)
     (void)state;
     struct strbuf sb;
     strbuf_init(&sb, 16, 1024);
-    /* In HELP only backslash and newline are escaped; a quote stays as it is. */
-    expo_escape_help(&sb, "say \"hi\"\\ now\nplease");
+    /* In 0.0.4's HELP only backslash and newline are escaped; a quote stays as it is. */
+    expo_escape_help(&sb, "say \"hi\"\\ now\nplease", EXPO_TEXT_004);
     assert_string_equal(sb.data, "say \"hi\"\\\\ now\\nplease");
+    /* OpenMetrics escapes the quote too. */
+    strbuf_reset(&sb);
+    expo_escape_help(&sb, "say \"hi\"\\ now\nplease", EXPO_OPENMETRICS_100);
+    assert_string_equal(sb.data, "say \\\"hi\\\"\\\\ now\\nplease");
     strbuf_cleanup(&sb);
 }
 
@@ -95,30 +100,123 @@ static void test_render_formats_numbers(void **state)
     }
 }
 
+static const struct expo_family fam_a = {"a_total", "A.", "", METRIC_COUNTER, NULL, 0};
+static const struct expo_family fam_b = {"b", "B.", "", METRIC_GAUGE, NULL, 0};
+
 static void test_render_structure_rules(void **state)
 {
     (void)state;
     struct strbuf sb;
     strbuf_init(&sb, 64, 1 << 20);
     struct expo w;
-    expo_init(&w, &sb, 1234, 1);
-    char empty[] = "";
-    struct expo_labels none = {empty, 0};
-    assert_int_equal(expo_family(&w, "a_total", "A.", METRIC_COUNTER), 0);
-    expo_sample_u64(&w, "a_total", 7, &none, 5);
-    assert_int_equal(expo_family(&w, "b", "B.", METRIC_GAUGE), 0);
+    expo_init(&w, &sb, EXPO_TEXT_004, 1234, 1);
+    const struct expo_labels none = {"", 0};
+    assert_int_equal(expo_begin_family(&w, &fam_a), 0);
+    assert_int_equal(expo_sample_u64(&w, &none, 5), 0);
+    assert_int_equal(expo_begin_family(&w, &fam_b), 0);
     /* going back to a family already written would split it: refused */
-    assert_int_equal(expo_family(&w, "a_total", "A.", METRIC_COUNTER), -1);
+    assert_int_equal(expo_begin_family(&w, &fam_a), -1);
     assert_true(w.failed);
     assert_string_equal(w.err.msg, "metric family written twice in one exposition: a_total");
     assert_string_equal(sb.data, "# HELP a_total A.\n# TYPE a_total counter\na_total 5 1234\n"
                                  "# HELP b B.\n# TYPE b gauge\n");
-    struct expo w2;
-    strbuf_reset(&sb);
-    expo_init(&w2, &sb, 0, 0);
-    assert_int_equal(expo_family(&w2, "bad-name", "x", METRIC_GAUGE), -1);
-    assert_string_equal(w2.err.msg, "invalid metric name: bad-name");
+    assert_int_equal(expo_finish(&w), -1);
     strbuf_cleanup(&sb);
+}
+
+/* Misuse the header promises to catch is an error a caller can see, and writes nothing. */
+static void test_render_misuse_is_an_error(void **state)
+{
+    (void)state;
+    static const struct {
+        struct expo_family fam;
+        const char *msg;
+    } bad[] = {
+        {{"bad-name", "x", "", METRIC_GAUGE, NULL, 0}, "invalid metric name: bad-name"},
+        {{"c", "x", "", METRIC_COUNTER, NULL, 0}, "counter name must end in _total: c"},
+        {{"i", "x", "", METRIC_INFO, NULL, 0}, "info name must end in _info: i"},
+        {{"x_seconds", "x", "bytes", METRIC_GAUGE, NULL, 0},
+         "metric name must end in its unit: x_seconds"},
+        {{"s", "x", "", METRIC_STATESET, NULL, 0}, "stateset without states: s"},
+    };
+    const struct expo_labels none = {"", 0};
+    struct strbuf sb;
+    strbuf_init(&sb, 64, 1 << 20);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct expo w;
+        strbuf_reset(&sb);
+        expo_init(&w, &sb, EXPO_OPENMETRICS_100, 0, 0);
+        assert_int_equal(expo_begin_family(&w, &bad[i].fam), -1);
+        assert_string_equal(w.err.msg, bad[i].msg);
+        assert_int_equal(sb.len, 0);
+    }
+    /* an orphan sample: before any family, and after the end */
+    struct expo w;
+    strbuf_reset(&sb);
+    expo_init(&w, &sb, EXPO_TEXT_004, 0, 0);
+    assert_int_equal(expo_sample_u64(&w, &none, 1), -1);
+    assert_string_equal(w.err.msg, "sample written outside a metric family: before any family");
+    assert_int_equal(sb.len, 0);
+    strbuf_reset(&sb);
+    expo_init(&w, &sb, EXPO_TEXT_004, 0, 0);
+    assert_int_equal(expo_begin_family(&w, &fam_b), 0);
+    assert_int_equal(expo_finish(&w), 0);
+    size_t len = sb.len;
+    assert_int_equal(expo_sample_double(&w, &none, 1.5), -1);
+    assert_string_equal(w.err.msg,
+                        "sample written outside a metric family: after the end of the exposition");
+    assert_int_equal(sb.len, len);
+    strbuf_cleanup(&sb);
+}
+
+/* Literal expectations for each format's spelling of the same families. */
+static void test_render_formats_spell_families(void **state)
+{
+    (void)state;
+    static const char *const states[] = {"up", "down"};
+    static const struct expo_family fams[] = {
+        {"x_rx_bytes_total", "Rx \"bytes\".", "bytes", METRIC_COUNTER, NULL, 0},
+        {"x_info", "Info.", "", METRIC_INFO, NULL, 0},
+        {"x_state", "State.", "", METRIC_STATESET, states, 2},
+        {"x_level_bytes", "Level.", "bytes", METRIC_GAUGE, NULL, 0},
+    };
+    const struct expo_labels dev = {"{device=\"d\"}", 12};
+    const struct expo_labels none = {"", 0};
+    static const char *const want[EXPO_FORMAT_COUNT] = {
+        "# HELP x_rx_bytes_total Rx \"bytes\".\n# TYPE x_rx_bytes_total counter\n"
+        "x_rx_bytes_total{device=\"d\"} 7 1500\n"
+        "# HELP x_info Info.\n# TYPE x_info gauge\nx_info{device=\"d\"} 1 1500\n"
+        "# HELP x_state State.\n# TYPE x_state gauge\nx_state{device=\"d\",state=\"up\"} 0 1500\n"
+        "x_state{device=\"d\",state=\"down\"} 1 1500\nx_state{state=\"up\"} 1 1500\n"
+        "# HELP x_level_bytes Level.\n# TYPE x_level_bytes gauge\nx_level_bytes 0.5 1500\n",
+        "# HELP x_rx_bytes Rx \\\"bytes\\\".\n# TYPE x_rx_bytes counter\n# UNIT x_rx_bytes bytes\n"
+        "x_rx_bytes_total{device=\"d\"} 7 1.5\n"
+        "# HELP x Info.\n# TYPE x info\nx_info{device=\"d\"} 1 1.5\n"
+        "# HELP x_state State.\n# TYPE x_state stateset\n"
+        "x_state{device=\"d\",x_state=\"up\"} 0 1.5\nx_state{device=\"d\",x_state=\"down\"} 1 1.5\n"
+        "x_state{x_state=\"up\"} 1 1.5\n"
+        "# HELP x_level_bytes Level.\n# TYPE x_level_bytes gauge\n# UNIT x_level_bytes bytes\n"
+        "x_level_bytes 0.5 1.5\n# EOF\n",
+    };
+    for (int f = 0; f < EXPO_FORMAT_COUNT; f++) {
+        struct strbuf sb;
+        strbuf_init(&sb, 64, 1 << 20);
+        struct expo w;
+        expo_init(&w, &sb, (enum expo_format)f, 1500, 1);
+        assert_int_equal(expo_begin_family(&w, &fams[0]), 0);
+        assert_int_equal(expo_sample_u64(&w, &dev, 7), 0);
+        assert_int_equal(expo_begin_family(&w, &fams[1]), 0);
+        assert_int_equal(expo_sample_u64(&w, &dev, 1), 0);
+        assert_int_equal(expo_begin_family(&w, &fams[2]), 0);
+        assert_int_equal(expo_sample_state(&w, &dev, 0, 1), 0);
+        assert_int_equal(expo_sample_state(&w, &dev, 1, 1), 0);
+        assert_int_equal(expo_sample_state(&w, &none, 0, 0), 0);
+        assert_int_equal(expo_begin_family(&w, &fams[3]), 0);
+        assert_int_equal(expo_sample_double(&w, &none, 0.5), 0);
+        assert_int_equal(expo_finish(&w), 0);
+        assert_string_equal(sb.data, want[f]);
+        strbuf_cleanup(&sb);
+    }
 }
 
 static void test_render_size_cap_is_an_error(void **state)
@@ -127,12 +225,11 @@ static void test_render_size_cap_is_an_error(void **state)
     struct strbuf sb;
     strbuf_init(&sb, 16, 100);
     struct expo w;
-    expo_init(&w, &sb, 0, 1);
-    char empty[] = "";
-    struct expo_labels none = {empty, 0};
-    assert_int_equal(expo_family(&w, "x", "X.", METRIC_GAUGE), 0);
+    expo_init(&w, &sb, EXPO_TEXT_004, 0, 1);
+    const struct expo_labels none = {"", 0};
+    assert_int_equal(expo_begin_family(&w, &fam_b), 0);
     for (int i = 0; i < 20; i++)
-        expo_sample_u64(&w, "x", 1, &none, 1);
+        expo_sample_u64(&w, &none, 1);
     assert_true(sb.overflow);
     assert_true(sb.len <= 100);
     strbuf_cleanup(&sb);
@@ -140,7 +237,7 @@ static void test_render_size_cap_is_an_error(void **state)
 
 /* Renders a profile at a given tick exactly as the exporter does. */
 static char *render_profile_families(const char *path, uint64_t seed, uint64_t tick, int timestamps,
-                                     unsigned mask, uint64_t *samples_out)
+                                     uint64_t mask, enum expo_format format, uint64_t *samples_out)
 {
     const char *paths[] = {path};
     struct fleet *fleet = NULL;
@@ -150,21 +247,22 @@ static char *render_profile_families(const char *path, uint64_t seed, uint64_t t
     struct sim *sim = sim_new(fleet, seed, START_MS);
     sim_advance_to(sim, tick);
     struct build_info build = {"1.2.3", "abcdef0"};
-    struct collectors *c = collectors_new(fleet, &build, START_MS, mask);
+    struct collectors *c = collectors_new(fleet, &build, START_MS);
     struct registry reg;
     registry_init(&reg);
     assert_int_equal(collectors_register(c, &reg), 0);
     struct strbuf sb;
     strbuf_init(&sb, 1024, 64 << 20);
     struct expo w;
-    expo_init(&w, &sb, sim_time_ms(sim), timestamps);
-    struct scrape_ctx ctx = {.sim = sim, .last_render_seconds = 0.25};
+    expo_init(&w, &sb, format, sim_time_ms(sim), timestamps);
+    struct scrape_ctx ctx = {
+        .sim = sim, .sel = {mask, 0, fleet->n_devices}, .last_render_seconds = 0.25};
     if (registry_collect(&reg, &w, &ctx, &err) != 0)
         fail_msg("%s", err.msg);
     if (samples_out)
         *samples_out = w.n_samples;
-    assert_int_equal(w.n_samples, collectors_series_count(fleet, mask));
-    if (mask == PORT_FAMILIES_ALL)
+    assert_int_equal(w.n_samples, catalog_series_count(fleet->n_devices, fleet->n_ports, mask));
+    if (mask == catalog_all())
         assert_int_equal(w.n_samples, fleet_series_count(fleet)); /* the limit's count */
     collectors_free(c);
     sim_free(sim);
@@ -175,7 +273,8 @@ static char *render_profile_families(const char *path, uint64_t seed, uint64_t t
 static char *render_profile(const char *path, uint64_t seed, uint64_t tick, int timestamps,
                             uint64_t *samples_out)
 {
-    return render_profile_families(path, seed, tick, timestamps, PORT_FAMILIES_ALL, samples_out);
+    return render_profile_families(path, seed, tick, timestamps, catalog_all(), EXPO_TEXT_004,
+                                   samples_out);
 }
 
 /* Compares with tests/golden/NAME; UPDATE_GOLDEN=1 rewrites it (review the diff!). */
@@ -264,6 +363,33 @@ static void test_render_families_are_contiguous(void **state)
     free(body);
 }
 
+/* A duration measured in nanoseconds is exposed in whole microseconds, not 17+ digits. */
+static void test_render_durations_are_short(void **state)
+{
+    (void)state;
+    const char *paths[] = {FIXTURE("fixtures/profiles/ok/minimal.yaml")};
+    struct fleet *fleet = NULL;
+    struct errbuf err;
+    assert_int_equal(profile_load(paths, 1, &fleet, &err), 0);
+    struct sim *sim = sim_new(fleet, 1, START_MS);
+    struct build_info build = {"1", "2"};
+    struct collectors *c = collectors_new(fleet, &build, START_MS);
+    struct registry reg;
+    registry_init(&reg);
+    collectors_register(c, &reg);
+    struct strbuf sb;
+    strbuf_init(&sb, 1024, 1 << 20);
+    struct expo w;
+    expo_init(&w, &sb, EXPO_TEXT_004, START_MS, 0);
+    struct scrape_ctx ctx = {sim, {catalog_all(), 0, 1}, 0.000123456789123};
+    assert_int_equal(registry_collect(&reg, &w, &ctx, &err), 0);
+    assert_non_null(strstr(sb.data, "\nswitchsim_last_render_duration_seconds 0.000123\n"));
+    strbuf_cleanup(&sb);
+    collectors_free(c);
+    sim_free(sim);
+    fleet_free(fleet);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -271,10 +397,13 @@ int main(void)
         cmocka_unit_test(test_render_escapes_help),
         cmocka_unit_test(test_render_formats_numbers),
         cmocka_unit_test(test_render_structure_rules),
+        cmocka_unit_test(test_render_misuse_is_an_error),
+        cmocka_unit_test(test_render_formats_spell_families),
         cmocka_unit_test(test_render_size_cap_is_an_error),
         cmocka_unit_test(test_render_golden_small_fleet),
         cmocka_unit_test(test_render_golden_hostile_labels),
         cmocka_unit_test(test_render_families_are_contiguous),
+        cmocka_unit_test(test_render_durations_are_short),
     };
     return cmocka_run_group_tests_name("render", tests, NULL, NULL);
 }

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "base/units.h"
-#include "metrics/collectors.h"
+#include "metrics/catalog.h"
 
 void cli_usage(FILE *to)
 {
@@ -161,7 +161,7 @@ int cli_parse(int argc, char **argv, struct options *out, struct errbuf *err)
     memset(out, 0, sizeof(*out));
     out->listen_port = CLI_DEFAULT_PORT;
     out->timestamps = 1;
-    out->port_families = PORT_FAMILIES_ALL;
+    out->families = catalog_all();
     out->log_level = LOG_LEVEL_INFO;
     int port_flag = -1;
     optind = 1;
@@ -204,7 +204,8 @@ int cli_parse(int argc, char **argv, struct options *out, struct errbuf *err)
             out->timestamps = 0;
             break;
         case OPT_FAMILIES:
-            if (collectors_parse_port_families(optarg, &out->port_families, err) < 0)
+            if (catalog_select(optarg, SCOPE_PORT, "--metrics.port-families", &out->families, err) <
+                0)
                 return -1;
             break;
         case OPT_CHECK:

@@ -24,8 +24,8 @@ struct options {
     int seed_set;
     int64_t start_ms; /* simulation start, ms since the epoch */
     int start_set;
-    int timestamps;         /* 1 unless --no-timestamps */
-    unsigned port_families; /* mask of enum port_family_id (collectors.h) */
+    int timestamps;    /* 1 unless --no-timestamps */
+    uint64_t families; /* catalog rows to expose (metrics/catalog.h) */
     int check_config;
     enum log_level log_level;
     int show_help;

@@ -11,11 +11,10 @@
 #include "app/cli.h"
 #include "base/log.h"
 #include "config/profile.h"
-#include "metrics/collectors.h"
-#include "metrics/registry.h"
+#include "metrics/catalog.h"
 #include "model/model.h"
 #include "serve/exporter.h"
-#include "sim/sim.h"
+#include "serve/world.h"
 #include "web/http.h"
 
 #ifndef SWITCHSIM_VERSION
@@ -50,21 +49,23 @@ static int run(const struct options *opts, struct fleet *fleet)
     } else if (start_ms > now_ms) {
         fprintf(stderr,
                 "switchsim: error: --start-time is in the future; timestamps must not be\n");
+        fleet_free(fleet);
         return 2;
     }
-    struct sim *sim = sim_new(fleet, seed, start_ms);
-    uint64_t catch_up = sim_tick_at(sim, now_ms);
+    struct world_params params = {.seed = seed,
+                                  .start_ms = start_ms,
+                                  .process_start_ms = now_ms,
+                                  .build = {SWITCHSIM_VERSION, SWITCHSIM_REVISION}};
+    struct world *world = world_new(fleet, &params);
+    uint64_t catch_up = sim_tick_at(world->sim, now_ms);
     if (catch_up * (fleet->n_ports ? fleet->n_ports : 1) > CATCH_UP_NOTICE_PORT_TICKS)
         log_info("catching up from --start-time", "ticks=%llu ports=%zu",
                  (unsigned long long)catch_up, fleet->n_ports);
-    sim_advance_to(sim, catch_up);
+    sim_advance_to(world->sim, catch_up);
 
-    struct build_info build = {SWITCHSIM_VERSION, SWITCHSIM_REVISION};
-    struct collectors *collectors = collectors_new(fleet, &build, now_ms, opts->port_families);
-    struct registry reg;
-    registry_init(&reg);
-    collectors_register(collectors, &reg);
-    struct exporter *exporter = exporter_new(sim, &reg, opts->timestamps);
+    struct exporter_options exporter_opts = {.timestamps = opts->timestamps,
+                                             .families = opts->families};
+    struct exporter *exporter = exporter_new(world, &exporter_opts);
 
     int rc = 0;
     struct errbuf err;
@@ -95,9 +96,7 @@ static int run(const struct options *opts, struct fleet *fleet)
     log_info("Shutting down", "signal=%s", sig == SIGINT ? "SIGINT" : "SIGTERM");
 out:
     http_stop(srv);
-    exporter_free(exporter);
-    collectors_free(collectors);
-    sim_free(sim);
+    exporter_free(exporter); /* releases the world, and with it the fleet */
     return rc;
 }
 
@@ -145,11 +144,10 @@ int main(int argc, char **argv)
     if (opts.check_config) {
         printf("switchsim: profiles OK: %zu devices, %zu ports, %llu series\n", fleet->n_devices,
                fleet->n_ports,
-               (unsigned long long)collectors_series_count(fleet, opts.port_families));
+               (unsigned long long)catalog_series_count(fleet->n_devices, fleet->n_ports,
+                                                        opts.families));
         fleet_free(fleet);
         return 0;
     }
-    int rc = run(&opts, fleet);
-    fleet_free(fleet);
-    return rc;
+    return run(&opts, fleet); /* the world it builds owns the fleet */
 }

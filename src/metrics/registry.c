@@ -30,5 +30,9 @@ int registry_collect(const struct registry *reg, struct expo *w, const struct sc
             return errbuf_set(err, "collector %s: response larger than the limit of %zu bytes",
                               reg->items[i].name, w->out->max_bytes);
     }
+    if (expo_finish(w) < 0)
+        return errbuf_set(err, "exposition: %s", w->err.msg);
+    if (w->out->overflow)
+        return errbuf_set(err, "response larger than the limit of %zu bytes", w->out->max_bytes);
     return 0;
 }

@@ -1,9 +1,9 @@
 /* registry.h - the list of collector callbacks run on every render.
  *
  * A collector writes whole metric families into the exposition writer (expo.h).
- * Collectors run in registration order, under the exporter's lock, once per tick;
- * they read the simulation state through the scrape context and must not keep
- * pointers into it. The registry borrows `user` pointers; it owns nothing else. */
+ * Collectors run in registration order, under the exporter's lock; they read the
+ * simulation state through the scrape context and must not keep pointers into it.
+ * The registry borrows `user` pointers; it owns nothing else. */
 #ifndef SWITCHSIM_REGISTRY_H
 #define SWITCHSIM_REGISTRY_H
 
@@ -14,10 +14,18 @@
 
 struct sim;
 
+/* What one render writes: which catalog rows (metrics/catalog.h) for which devices. */
+struct selection {
+    uint64_t families;   /* bit i selects catalog row i */
+    size_t first_device; /* devices [first_device, end_device) of the fleet */
+    size_t end_device;
+};
+
 /* What a collector may look at during one render. */
 struct scrape_ctx {
-    const struct sim *sim;      /* at the tick being rendered: sim_time_ms() is its time */
-    double last_render_seconds; /* how long the previous render took */
+    const struct sim *sim; /* at the tick being rendered: sim_time_ms() is its time */
+    struct selection sel;
+    double last_render_seconds; /* how long the previous full render took */
 };
 
 typedef int (*collector_fn)(struct expo *w, const struct scrape_ctx *ctx, void *user);
@@ -36,7 +44,8 @@ struct registry {
 void registry_init(struct registry *reg);
 /* Returns -1 when the registry is full. */
 int registry_add(struct registry *reg, const char *name, collector_fn fn, void *user);
-/* Runs every collector; stops at the first failure and explains it in err. */
+/* Runs every collector, then ends the exposition; stops at the first failure and explains
+ * it in err. */
 int registry_collect(const struct registry *reg, struct expo *w, const struct scrape_ctx *ctx,
                      struct errbuf *err);
 

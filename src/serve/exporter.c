@@ -9,16 +9,18 @@
 
 #include "base/log.h"
 #include "base/xalloc.h"
+#include "metrics/catalog.h"
 #include "serve/compress.h"
 
 struct exporter {
-    pthread_mutex_t lock; /* guards sim, current, last_render_seconds */
-    struct sim *sim;
-    const struct registry *reg;
+    pthread_mutex_t lock; /* guards world (its sim), current, previous, the hints */
+    struct world *world;
     int timestamps;
-    struct body *current[2]; /* per encoding: the body of the sim's current tick, or NULL */
-    struct body *previous;   /* identity body of an earlier tick: its buffer is reused */
-    size_t size_hint_bytes;  /* last body size: the next buffer starts this big */
+    uint64_t families;
+    /* The every-device body of the sim's current tick, per format and encoding, or NULL. */
+    struct body *current[EXPO_FORMAT_COUNT][BODY_ENCODING_COUNT];
+    struct body *previous[EXPO_FORMAT_COUNT];  /* identity body of an earlier tick: reused */
+    size_t size_hint_bytes[EXPO_FORMAT_COUNT]; /* last body size: the next buffer's start */
     double last_render_seconds;
 
     pthread_t ticker;
@@ -42,17 +44,34 @@ static double monotonic_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-struct exporter *exporter_new(struct sim *sim, const struct registry *reg, int timestamps)
+struct exporter *exporter_new(struct world *world, const struct exporter_options *opts)
 {
     struct exporter *e = xcalloc(1, sizeof(*e));
-    e->sim = sim;
-    e->reg = reg;
-    e->timestamps = timestamps;
-    e->size_hint_bytes = 64 * 1024;
+    e->world = world;
+    e->timestamps = opts->timestamps;
+    e->families = opts->families;
+    for (int f = 0; f < EXPO_FORMAT_COUNT; f++)
+        e->size_hint_bytes[f] = 64 * 1024;
     pthread_mutex_init(&e->lock, NULL);
     pthread_mutex_init(&e->ticker_lock, NULL);
     pthread_cond_init(&e->ticker_wake, NULL);
     return e;
+}
+
+/* Caller holds e->lock. Drops the every-device bodies, keeping identity buffers for reuse:
+ * if no scrape still holds one, the next render writes into it, whose pages are already
+ * mapped (a fresh 20 MB buffer costs more in page faults than the render itself). */
+static void drop_bodies_locked(struct exporter *e)
+{
+    for (int f = 0; f < EXPO_FORMAT_COUNT; f++) {
+        if (e->current[f][BODY_IDENTITY]) {
+            body_release(e->previous[f]);
+            e->previous[f] = e->current[f][BODY_IDENTITY];
+        }
+        e->current[f][BODY_IDENTITY] = NULL;
+        body_release(e->current[f][BODY_GZIP]);
+        e->current[f][BODY_GZIP] = NULL;
+    }
 }
 
 void exporter_free(struct exporter *e)
@@ -60,9 +79,10 @@ void exporter_free(struct exporter *e)
     if (!e)
         return;
     exporter_stop_ticker(e);
-    body_release(e->current[BODY_IDENTITY]);
-    body_release(e->current[BODY_GZIP]);
-    body_release(e->previous);
+    drop_bodies_locked(e);
+    for (int f = 0; f < EXPO_FORMAT_COUNT; f++)
+        body_release(e->previous[f]);
+    world_release(e->world);
     pthread_mutex_destroy(&e->lock);
     pthread_mutex_destroy(&e->ticker_lock);
     pthread_cond_destroy(&e->ticker_wake);
@@ -82,25 +102,19 @@ void body_release(struct body *b)
     }
 }
 
-/* Caller holds e->lock. Brings the sim to the latest tick at now_ms; drops a stale body. */
+/* Caller holds e->lock. Brings the sim to the latest tick at now_ms; drops stale bodies. */
 static void advance_locked(struct exporter *e, int64_t now_ms)
 {
-    uint64_t target = sim_tick_at(e->sim, now_ms);
-    if (target <= sim_tick(e->sim))
+    struct sim *sim = e->world->sim;
+    uint64_t target = sim_tick_at(sim, now_ms);
+    if (target <= sim_tick(sim))
         return;
-    sim_advance_to(e->sim, target);
-    /* Keep the identity body around: if no scrape still holds it, the next render reuses
-     * its buffer, whose pages are already mapped (a fresh 20 MB buffer costs more in page
-     * faults than the render itself). */
-    body_release(e->previous);
-    e->previous = e->current[BODY_IDENTITY];
-    e->current[BODY_IDENTITY] = NULL;
-    body_release(e->current[BODY_GZIP]);
-    e->current[BODY_GZIP] = NULL;
+    sim_advance_to(sim, target);
+    drop_bodies_locked(e);
 }
 
-static struct body *body_new(char *data, size_t len, size_t cap, enum body_encoding encoding,
-                             const struct sim *sim)
+static struct body *body_new(char *data, size_t len, size_t cap, const struct sim *sim,
+                             enum expo_format format, enum body_encoding encoding)
 {
     struct body *b = xcalloc(1, sizeof(*b));
     b->data = data;
@@ -108,43 +122,47 @@ static struct body *body_new(char *data, size_t len, size_t cap, enum body_encod
     b->cap = cap;
     b->tick = sim_tick(sim);
     b->timestamp_ms = sim_time_ms(sim);
+    b->format = format;
     b->encoding = encoding;
     b->refs = 1;
     return b;
 }
 
-static struct body *render_locked(struct exporter *e, struct errbuf *err)
+/* Caller holds e->lock. A buffer for a full render of `format`: the previous tick's if no
+ * scrape holds it any more, else a new one of about the last body's size. */
+static void full_render_buffer_locked(struct exporter *e, enum expo_format format,
+                                      struct strbuf *sb)
 {
-    double t0 = monotonic_seconds();
-    struct strbuf sb;
-    struct body *old = e->previous;
-    e->previous = NULL;
-    if (old && __atomic_load_n(&old->refs, __ATOMIC_ACQUIRE) == 1 &&
-        old->cap >= e->size_hint_bytes) {
+    struct body *old = e->previous[format];
+    e->previous[format] = NULL;
+    size_t hint = e->size_hint_bytes[format];
+    if (old && __atomic_load_n(&old->refs, __ATOMIC_ACQUIRE) == 1 && old->cap >= hint) {
         /* Nobody else holds it (refs only go up while we hold the lock): take the buffer. */
-        strbuf_adopt(&sb, old->data, old->cap, EXPORTER_MAX_BODY_BYTES);
+        strbuf_adopt(sb, old->data, old->cap, EXPORTER_MAX_BODY_BYTES);
         old->data = NULL;
     } else {
-        strbuf_init(&sb, e->size_hint_bytes + e->size_hint_bytes / 8, EXPORTER_MAX_BODY_BYTES);
+        strbuf_init(sb, hint + hint / 8, EXPORTER_MAX_BODY_BYTES);
     }
     body_release(old);
+}
+
+/* Caller holds e->lock. Renders `sel` into sb; on failure frees sb and fills err. */
+static int render_locked(struct exporter *e, enum expo_format format, const struct selection *sel,
+                         struct strbuf *sb, struct errbuf *err)
+{
+    const struct sim *sim = e->world->sim;
     struct expo w;
-    int64_t ts_ms = sim_time_ms(e->sim);
-    expo_init(&w, &sb, ts_ms, e->timestamps);
-    struct scrape_ctx ctx = {.sim = e->sim, .last_render_seconds = e->last_render_seconds};
-    if (registry_collect(e->reg, &w, &ctx, err) < 0) {
-        strbuf_cleanup(&sb);
-        return NULL;
+    expo_init(&w, sb, format, sim_time_ms(sim), e->timestamps);
+    struct scrape_ctx ctx = {
+        .sim = sim, .sel = *sel, .last_render_seconds = e->last_render_seconds};
+    if (registry_collect(&e->world->reg, &w, &ctx, err) < 0) {
+        strbuf_cleanup(sb);
+        return -1;
     }
-    size_t cap = sb.cap, len = 0;
-    char *data = strbuf_release(&sb, &len);
-    struct body *b = body_new(data, len, cap, BODY_IDENTITY, e->sim);
-    e->size_hint_bytes = b->len;
-    e->last_render_seconds = monotonic_seconds() - t0;
-    log_debug("rendered", "tick=%llu bytes=%zu series=%llu seconds=%.6f",
-              (unsigned long long)b->tick, b->len, (unsigned long long)w.n_samples,
-              e->last_render_seconds);
-    return b;
+    log_debug("rendered", "tick=%llu format=%s bytes=%zu series=%llu",
+              (unsigned long long)sim_tick(sim), w.format->name, sb->len,
+              (unsigned long long)w.n_samples);
+    return 0;
 }
 
 static struct body *gzip_locked(struct exporter *e, const struct body *plain, struct errbuf *err)
@@ -156,23 +174,79 @@ static struct body *gzip_locked(struct exporter *e, const struct body *plain, st
         return NULL;
     log_debug("compressed", "tick=%llu bytes=%zu gzip_bytes=%zu seconds=%.6f",
               (unsigned long long)plain->tick, plain->len, len, monotonic_seconds() - t0);
-    return body_new(data, len, len, BODY_GZIP, e->sim);
+    return body_new(data, len, len, e->world->sim, plain->format, BODY_GZIP);
 }
 
-struct body *exporter_scrape(struct exporter *e, int64_t now_ms, enum body_encoding encoding,
-                             struct errbuf *err)
+/* Caller holds e->lock. The shared every-device body of this tick, rendered if needed. */
+static struct body *full_body_locked(struct exporter *e, enum expo_format format,
+                                     enum body_encoding encoding, struct errbuf *err)
+{
+    struct body **slot = e->current[format];
+    if (!slot[BODY_IDENTITY]) {
+        double t0 = monotonic_seconds();
+        struct strbuf sb;
+        full_render_buffer_locked(e, format, &sb);
+        struct selection all = {e->families, 0, e->world->fleet->n_devices};
+        if (render_locked(e, format, &all, &sb, err) < 0)
+            return NULL;
+        size_t cap = sb.cap, len = 0;
+        char *data = strbuf_release(&sb, &len);
+        slot[BODY_IDENTITY] = body_new(data, len, cap, e->world->sim, format, BODY_IDENTITY);
+        e->size_hint_bytes[format] = len;
+        e->last_render_seconds = monotonic_seconds() - t0;
+    }
+    if (encoding == BODY_GZIP && !slot[BODY_GZIP])
+        slot[BODY_GZIP] = gzip_locked(e, slot[BODY_IDENTITY], err);
+    struct body *b = slot[encoding];
+    if (b)
+        body_retain(b);
+    return b;
+}
+
+/* Caller holds e->lock. A body of one device's families (no simulator self-metrics). */
+static struct body *device_body_locked(struct exporter *e, size_t device,
+                                       const struct scrape_request *req, struct errbuf *err)
+{
+    const struct device *dev = &e->world->fleet->devices[device];
+    struct selection one = {e->families & ~catalog_scope_rows(SCOPE_SELF), device, device + 1};
+    struct strbuf sb;
+    strbuf_init(&sb, 4096 + dev->n_ports * 1024, EXPORTER_MAX_BODY_BYTES);
+    if (render_locked(e, req->format, &one, &sb, err) < 0)
+        return NULL;
+    size_t cap = sb.cap, len = 0;
+    char *data = strbuf_release(&sb, &len);
+    struct body *plain = body_new(data, len, cap, e->world->sim, req->format, BODY_IDENTITY);
+    if (req->encoding == BODY_IDENTITY)
+        return plain;
+    struct body *gz = gzip_locked(e, plain, err);
+    body_release(plain);
+    return gz;
+}
+
+enum scrape_status exporter_scrape(struct exporter *e, int64_t now_ms,
+                                   const struct scrape_request *req, struct body **out,
+                                   struct errbuf *err)
 {
     pthread_mutex_lock(&e->lock);
     advance_locked(e, now_ms);
-    if (!e->current[BODY_IDENTITY])
-        e->current[BODY_IDENTITY] = render_locked(e, err);
-    if (encoding == BODY_GZIP && !e->current[BODY_GZIP] && e->current[BODY_IDENTITY])
-        e->current[BODY_GZIP] = gzip_locked(e, e->current[BODY_IDENTITY], err);
-    struct body *b = e->current[encoding];
-    if (b)
-        body_retain(b);
+    enum scrape_status status = SCRAPE_OK;
+    struct body *b = NULL;
+    if (!req->device) {
+        b = full_body_locked(e, req->format, req->encoding, err);
+    } else {
+        long d = world_find_device(e->world, req->device);
+        if (d < 0)
+            status = SCRAPE_UNKNOWN_DEVICE;
+        else
+            b = device_body_locked(e, (size_t)d, req, err);
+    }
     pthread_mutex_unlock(&e->lock);
-    return b;
+    if (status == SCRAPE_UNKNOWN_DEVICE) {
+        errbuf_set(err, "unknown device \"%s\"", req->device);
+        return status;
+    }
+    *out = b;
+    return b ? SCRAPE_OK : SCRAPE_FAILED;
 }
 
 void exporter_advance(struct exporter *e, int64_t now_ms)
@@ -185,24 +259,46 @@ void exporter_advance(struct exporter *e, int64_t now_ms)
 uint64_t exporter_tick(struct exporter *e)
 {
     pthread_mutex_lock(&e->lock);
-    uint64_t tick = sim_tick(e->sim);
+    uint64_t tick = sim_tick(e->world->sim);
     pthread_mutex_unlock(&e->lock);
     return tick;
+}
+
+void exporter_swap_world(struct exporter *e, struct world *next)
+{
+    pthread_mutex_lock(&e->lock);
+    struct world *old = e->world;
+    e->world = next;
+    drop_bodies_locked(e);
+    pthread_mutex_unlock(&e->lock);
+    world_release(old); /* outside the lock: freeing a large fleet takes a while */
+}
+
+struct world *exporter_world(struct exporter *e)
+{
+    pthread_mutex_lock(&e->lock);
+    struct world *w = e->world;
+    world_retain(w);
+    pthread_mutex_unlock(&e->lock);
+    return w;
 }
 
 static void *ticker_main(void *arg)
 {
     struct exporter *e = arg;
-    uint64_t tick_ms = sim_tick_ms(e->sim);
-    int64_t start_ms = sim_start_ms(e->sim);
     pthread_mutex_lock(&e->ticker_lock);
     while (!e->stopping) {
         pthread_mutex_unlock(&e->ticker_lock);
         int64_t now = exporter_now_ms();
-        exporter_advance(e, now);
+        /* Read under the lock each time: a world swap may change the tick. */
+        pthread_mutex_lock(&e->lock);
+        advance_locked(e, now);
+        int64_t tick_ms = (int64_t)sim_tick_ms(e->world->sim);
+        int64_t start_ms = sim_start_ms(e->world->sim);
+        pthread_mutex_unlock(&e->lock);
         /* Sleep until just after the next tick boundary. */
         int64_t since = now - start_ms;
-        int64_t next = start_ms + (since / (int64_t)tick_ms + 1) * (int64_t)tick_ms + 1;
+        int64_t next = start_ms + (since / tick_ms + 1) * tick_ms + 1;
         struct timespec until = {.tv_sec = next / 1000, .tv_nsec = (next % 1000) * 1000000};
         pthread_mutex_lock(&e->ticker_lock);
         while (!e->stopping &&

@@ -1,17 +1,19 @@
-/* exporter.h - turns "a scrape at wall-clock time now" into an exposition body.
+/* exporter.h - turns "a scrape at wall-clock time now, asking for this selection" into an
+ * exposition body.
  *
- * Owns the lock that serializes the simulation and rendering. A body is rendered at
- * most once per tick and encoding (identity, gzip) and shared, byte for byte, by every
- * scrape of that tick and encoding. The gzip body is compressed from the identity one,
- * so both always hold the same exposition.
- * Bodies are reference counted: exporter_scrape() returns one reference, released
- * with body_release(); a body stays valid while referenced even after a new tick.
+ * Owns the lock that serializes the simulation and rendering, and the current world
+ * (world.h), which exporter_swap_world() replaces atomically. A scrape asks for a format
+ * (text 0.0.4, OpenMetrics), an encoding (identity, gzip) and either every device or one.
+ * The every-device body is rendered at most once per tick, format and encoding and shared,
+ * byte for byte, by every scrape of that tick (the gzip body is compressed from the
+ * identity one, so both hold the same exposition). A one-device body is rendered on
+ * demand, in time proportional to that device.
+ * Bodies are reference counted: exporter_scrape() returns one reference, released with
+ * body_release(); a body stays valid while referenced, after new ticks and world swaps.
  *
  * A background ticker (exporter_start_ticker) advances the simulation at every tick
  * boundary so state is advanced once per tick whether or not anyone scrapes and a
- * scrape never pays for catching up. Tests skip the ticker and pass time explicitly.
- *
- * Ownership: borrows the sim and the registry, which must outlive the exporter. */
+ * scrape never pays for catching up. Tests skip the ticker and pass time explicitly. */
 #ifndef SWITCHSIM_EXPORTER_H
 #define SWITCHSIM_EXPORTER_H
 
@@ -19,13 +21,13 @@
 #include <stdint.h>
 
 #include "base/errbuf.h"
-#include "metrics/registry.h"
-#include "sim/sim.h"
+#include "expo/expo.h"
+#include "serve/world.h"
 
 /* Hard cap on one response body: a render that would exceed it fails loudly. */
 #define EXPORTER_MAX_BODY_BYTES ((size_t)2 << 30)
 
-enum body_encoding { BODY_IDENTITY = 0, BODY_GZIP = 1 };
+enum body_encoding { BODY_IDENTITY = 0, BODY_GZIP = 1, BODY_ENCODING_COUNT };
 
 struct body {
     char *data;
@@ -33,24 +35,47 @@ struct body {
     size_t cap; /* bytes allocated at data (reused for the next tick's render) */
     uint64_t tick;
     int64_t timestamp_ms;
+    enum expo_format format;
     enum body_encoding encoding;
     int refs; /* atomic */
 };
 
+struct exporter_options {
+    int timestamps;    /* 1: every sample carries its tick's timestamp */
+    uint64_t families; /* catalog rows every scrape writes (metrics/catalog.h) */
+};
+
+/* What one scrape asks for. */
+struct scrape_request {
+    enum expo_format format;
+    enum body_encoding encoding;
+    const char *device; /* NULL: every device; else only the device of that name */
+};
+
+enum scrape_status { SCRAPE_OK, SCRAPE_UNKNOWN_DEVICE, SCRAPE_FAILED };
+
 struct exporter;
 
-struct exporter *exporter_new(struct sim *sim, const struct registry *reg, int timestamps);
+/* Takes over the caller's reference to the world. */
+struct exporter *exporter_new(struct world *world, const struct exporter_options *opts);
 void exporter_free(struct exporter *e); /* stops the ticker; NULL is a no-op */
 
-/* Advances to the latest tick at now_ms (never backwards) and returns the body of the
- * simulation's current tick, rendering it if this is the tick's first scrape. Returns
- * NULL and fills err if the render failed. Thread-safe. */
-struct body *exporter_scrape(struct exporter *e, int64_t now_ms, enum body_encoding encoding,
-                             struct errbuf *err);
+/* Advances to the latest tick at now_ms (never backwards) and stores in *out the body the
+ * request asks for at the simulation's current tick. SCRAPE_UNKNOWN_DEVICE and
+ * SCRAPE_FAILED fill err with the reason. Thread-safe. */
+enum scrape_status exporter_scrape(struct exporter *e, int64_t now_ms,
+                                   const struct scrape_request *req, struct body **out,
+                                   struct errbuf *err);
 /* Advances without rendering. Thread-safe. */
 void exporter_advance(struct exporter *e, int64_t now_ms);
 /* The simulation's current tick, read under the lock (the ticker writes it). Thread-safe. */
 uint64_t exporter_tick(struct exporter *e);
+
+/* Replaces the world (taking over the caller's reference) and drops bodies rendered from
+ * the old one; scrapes already holding them keep them. Thread-safe. */
+void exporter_swap_world(struct exporter *e, struct world *next);
+/* The current world, with a reference the caller releases. Thread-safe. */
+struct world *exporter_world(struct exporter *e);
 
 void body_retain(struct body *b);
 void body_release(struct body *b); /* NULL is a no-op */

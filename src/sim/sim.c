@@ -31,10 +31,10 @@ struct spec_consts {
 
 struct sim {
     const struct fleet *fleet;
-    const struct port_spec **specs; /* spec of each port, fleet-wide index */
-    struct spec_consts **consts;    /* constants of each port's spec, fleet-wide index */
+    const struct port_spec **specs;    /* spec of each port, fleet-wide index */
+    const struct spec_consts **consts; /* constants of each port's spec, fleet-wide index */
     struct port_state *ports;
-    struct spec_consts **all_consts; /* owned, for freeing */
+    struct spec_consts *distinct_consts; /* one per run of ports sharing a spec; owned */
     size_t n_consts;
     uint64_t tick;
     uint64_t tick_ms;
@@ -115,8 +115,11 @@ struct sim *sim_new(const struct fleet *fleet, uint64_t seed, int64_t start_ms)
     sim->start_ms = start_ms;
     sim->ports = xcalloc(fleet->n_ports ? fleet->n_ports : 1, sizeof(*sim->ports));
     sim->specs = xcalloc(fleet->n_ports ? fleet->n_ports : 1, sizeof(const struct port_spec *));
-    sim->consts = xcalloc(fleet->n_ports ? fleet->n_ports : 1, sizeof(struct spec_consts *));
-    /* Ports of a group share one spec: share its constants too (lookup by last spec seen). */
+    sim->consts = xcalloc(fleet->n_ports ? fleet->n_ports : 1, sizeof(const struct spec_consts *));
+    /* At most one set of constants per port; ports of a group share one spec and so share
+     * its constants (a new set starts where the spec changes). */
+    sim->distinct_consts =
+        xcalloc(fleet->n_ports ? fleet->n_ports : 1, sizeof(*sim->distinct_consts));
     struct spec_consts *last = NULL;
     for (size_t d = 0; d < fleet->n_devices; d++) {
         const struct device *dev = &fleet->devices[d];
@@ -124,14 +127,11 @@ struct sim *sim_new(const struct fleet *fleet, uint64_t seed, int64_t start_ms)
             size_t i = dev->first_port_index + p;
             const struct port_spec *spec = dev->ports[p].spec;
             if (!last || last->spec != spec) {
-                last = xcalloc(1, sizeof(*last));
+                last = &sim->distinct_consts[sim->n_consts++];
                 last->spec = spec;
                 double keep = exp(-(double)sim->tick_ms / (double)spec->traffic.noise_period_ms);
                 last->noise_keep = (float)keep;
                 last->noise_fresh = (float)sqrt(1.0 - keep * keep);
-                sim->n_consts++;
-                sim->all_consts = xrealloc(sim->all_consts, sim->n_consts * sizeof(*last));
-                sim->all_consts[sim->n_consts - 1] = last;
             }
             sim->consts[i] = last;
             sim->specs[i] = spec;
@@ -145,9 +145,7 @@ void sim_free(struct sim *sim)
 {
     if (!sim)
         return;
-    for (size_t i = 0; i < sim->n_consts; i++)
-        free(sim->all_consts[i]);
-    free(sim->all_consts);
+    free(sim->distinct_consts);
     free(sim->consts);
     free(sim->ports);
     free(sim->specs);

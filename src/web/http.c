@@ -164,8 +164,9 @@ static enum MHD_Result serve_metrics(struct http_server *srv, struct MHD_Connect
     const char *accept =
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
     enum body_encoding encoding = http_accepts_gzip(accept) ? BODY_GZIP : BODY_IDENTITY;
-    struct body *b = exporter_scrape(srv->exporter, exporter_now_ms(), encoding, &err);
-    if (!b) {
+    struct scrape_request req = {EXPO_TEXT_004, encoding, NULL};
+    struct body *b = NULL;
+    if (exporter_scrape(srv->exporter, exporter_now_ms(), &req, &b, &err) != SCRAPE_OK) {
         log_error("render failed", "err=\"%s\"", err.msg);
         struct MHD_Response *r =
             MHD_create_response_from_buffer(strlen(err.msg), err.msg, MHD_RESPMEM_MUST_COPY);

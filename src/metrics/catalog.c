@@ -1,0 +1,141 @@
+/* catalog.c - the metric families, one row each (see catalog.h). */
+#include "metrics/catalog.h"
+
+#include <string.h>
+
+#define GAUGE(n, u, h)                 \
+    {                                  \
+        n, h, u, METRIC_GAUGE, NULL, 0 \
+    }
+#define COUNTER(n, u, h)                 \
+    {                                    \
+        n, h, u, METRIC_COUNTER, NULL, 0 \
+    }
+#define INFO(n, h)                     \
+    {                                  \
+        n, h, "", METRIC_INFO, NULL, 0 \
+    }
+
+const struct metric_def catalog_rows[] = {
+    {INFO("switch_device_info",
+          "Static attributes of a simulated device and its profile labels; always 1."),
+     SCOPE_DEVICE, Q_DEVICE_INFO},
+
+    {INFO("switch_port_info", "Static attributes of a port (speed, type, description); always 1."),
+     SCOPE_PORT, Q_PORT_INFO},
+    {GAUGE("switch_port_link_up", "", "Operational state of the port's link: 1 up, 0 down."),
+     SCOPE_PORT, Q_PORT_LINK_UP},
+    /* A rate in bytes/s: no OpenMetrics unit, which would claim plain bytes. */
+    {GAUGE("switch_port_speed_bytes", "", "Line rate of the port in bytes per second."), SCOPE_PORT,
+     Q_PORT_SPEED_BYTES},
+    {GAUGE("switch_port_buffer_capacity_bytes", "bytes",
+           "Size of the port's egress buffer in bytes."),
+     SCOPE_PORT, Q_PORT_BUFFER_CAPACITY_BYTES},
+    {GAUGE("switch_port_buffer_level_bytes", "bytes", "Bytes queued in the port's egress buffer."),
+     SCOPE_PORT, Q_PORT_BUFFER_LEVEL_BYTES},
+    {COUNTER("switch_port_rx_packets_total", "", "Frames received on the port."), SCOPE_PORT,
+     Q_PORT_RX_PACKETS},
+    {COUNTER("switch_port_tx_packets_total", "", "Frames transmitted on the port."), SCOPE_PORT,
+     Q_PORT_TX_PACKETS},
+    {COUNTER("switch_port_rx_bytes_total", "bytes",
+             "Bytes received on the port (frame bytes, no preamble or gap)."),
+     SCOPE_PORT, Q_PORT_RX_BYTES},
+    {COUNTER("switch_port_tx_bytes_total", "bytes",
+             "Bytes transmitted on the port (frame bytes, no preamble or gap)."),
+     SCOPE_PORT, Q_PORT_TX_BYTES},
+    {COUNTER("switch_port_rx_errors_total", "",
+             "Received frames discarded as errored (bad FCS, runts)."),
+     SCOPE_PORT, Q_PORT_RX_ERRORS},
+    {COUNTER("switch_port_tx_drops_total", "",
+             "Frames dropped at egress because the buffer was full."),
+     SCOPE_PORT, Q_PORT_TX_DROPS},
+    {COUNTER("switch_port_carrier_transitions_total", "", "Times the port's link went up or down."),
+     SCOPE_PORT, Q_PORT_CARRIER_TRANSITIONS},
+
+    {INFO("switchsim_build_info", "switchsim version and source revision; always 1."), SCOPE_SELF,
+     Q_SELF_BUILD_INFO},
+    {GAUGE("switchsim_start_time_seconds", "seconds",
+           "Unix time at which the simulator process started."),
+     SCOPE_SELF, Q_SELF_START_TIME_SECONDS},
+    {GAUGE("switchsim_devices", "", "Simulated devices loaded from profiles."), SCOPE_SELF,
+     Q_SELF_DEVICES},
+    {GAUGE("switchsim_ports", "", "Simulated ports across all devices."), SCOPE_SELF, Q_SELF_PORTS},
+    {GAUGE("switchsim_tick_seconds", "seconds", "Length of one simulation tick."), SCOPE_SELF,
+     Q_SELF_TICK_SECONDS},
+    {COUNTER("switchsim_ticks_total", "", "Simulation ticks computed since start."), SCOPE_SELF,
+     Q_SELF_TICKS},
+    {GAUGE("switchsim_last_render_duration_seconds", "seconds",
+           "Time the previous render of this endpoint took."),
+     SCOPE_SELF, Q_SELF_LAST_RENDER_SECONDS},
+};
+
+const size_t catalog_n_rows = sizeof(catalog_rows) / sizeof(catalog_rows[0]);
+
+_Static_assert(sizeof(catalog_rows) / sizeof(catalog_rows[0]) <= CATALOG_MAX_ROWS,
+               "a family mask has one bit per catalog row");
+
+uint64_t catalog_all(void)
+{
+    return catalog_n_rows == 64 ? UINT64_MAX : ((uint64_t)1 << catalog_n_rows) - 1;
+}
+
+uint64_t catalog_row_series(const struct metric_def *row)
+{
+    return row->family.type == METRIC_STATESET ? row->family.n_states : 1;
+}
+
+uint64_t catalog_series_per(enum metric_scope scope, uint64_t families)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < catalog_n_rows; i++)
+        if ((families >> i & 1) && catalog_rows[i].scope == scope)
+            n += catalog_row_series(&catalog_rows[i]);
+    return n;
+}
+
+uint64_t catalog_series_count(size_t n_devices, size_t n_ports, uint64_t families)
+{
+    return (uint64_t)n_devices * catalog_series_per(SCOPE_DEVICE, families) +
+           (uint64_t)n_ports * catalog_series_per(SCOPE_PORT, families) +
+           catalog_series_per(SCOPE_SELF, families);
+}
+
+uint64_t catalog_scope_rows(enum metric_scope scope)
+{
+    uint64_t m = 0;
+    for (size_t i = 0; i < catalog_n_rows; i++)
+        if (catalog_rows[i].scope == scope)
+            m |= (uint64_t)1 << i;
+    return m;
+}
+
+int catalog_select(const char *list, enum metric_scope scope, const char *flag, uint64_t *families,
+                   struct errbuf *err)
+{
+    uint64_t in_scope = catalog_scope_rows(scope);
+    if (strcmp(list, "all") == 0) {
+        *families |= in_scope;
+        return 0;
+    }
+    uint64_t m = 0;
+    for (const char *p = list; *p;) {
+        size_t len = strcspn(p, ",");
+        size_t found = catalog_n_rows;
+        for (size_t i = 0; i < catalog_n_rows; i++)
+            if (strlen(catalog_rows[i].family.name) == len &&
+                strncmp(catalog_rows[i].family.name, p, len) == 0 && catalog_rows[i].scope == scope)
+                found = i;
+        if (found == catalog_n_rows)
+            return errbuf_set(err, "%s: unknown family \"%.*s\" (see docs/METRICS.md; e.g. %s)",
+                              flag, (int)len, p,
+                              catalog_rows[__builtin_ctzll(in_scope)].family.name);
+        m |= (uint64_t)1 << found;
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    if (!m)
+        return errbuf_set(err, "%s: name at least one family, or all", flag);
+    *families = (*families & ~in_scope) | m;
+    return 0;
+}

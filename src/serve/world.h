@@ -1,0 +1,56 @@
+/* world.h - everything one loaded configuration serves: the fleet, its simulation and
+ * its pre-rendered label sets (collectors + registry), as one reference-counted object.
+ *
+ * The exporter holds one world and swaps it for another under its lock (a reload), so a
+ * scrape sees either the old world or the new one, never a mix. Readers that need the
+ * world outside the exporter's lock take a reference (world_retain) and drop it with
+ * world_release; the last release frees everything, the fleet included.
+ *
+ * Names: devices and ports are addressable by name (world_find_device/world_find_port),
+ * so state can be carried from one world to the next by (device, port) name.
+ *
+ * Threading: the fleet, label sets and name index are immutable and may be read from any
+ * thread holding a reference; the simulation is mutated only under the exporter's lock. */
+#ifndef SWITCHSIM_WORLD_H
+#define SWITCHSIM_WORLD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "metrics/collectors.h"
+#include "metrics/registry.h"
+#include "model/model.h"
+#include "sim/sim.h"
+
+struct world_params {
+    uint64_t seed;
+    int64_t start_ms;         /* simulation tick 0, ms since the epoch */
+    int64_t process_start_ms; /* for switchsim_start_time_seconds */
+    struct build_info build;  /* strings borrowed; must outlive the world */
+};
+
+struct world_name {
+    const char *name; /* borrowed from the fleet */
+    size_t index;
+};
+
+struct world {
+    struct fleet *fleet; /* owned */
+    struct sim *sim;     /* owned; mutate only under the exporter's lock */
+    struct collectors *collectors;
+    struct registry reg;
+    struct world_name *devices_by_name; /* sorted by name, for lookups */
+    int refs;                           /* atomic */
+};
+
+/* Takes ownership of the fleet. Returns a world with one reference. */
+struct world *world_new(struct fleet *fleet, const struct world_params *params);
+void world_retain(struct world *w);
+void world_release(struct world *w); /* NULL is a no-op */
+
+/* Index of the device with this name, or -1. O(log devices). */
+long world_find_device(const struct world *w, const char *name);
+/* Fleet-wide index of the port of that device with this name, or -1. */
+long world_find_port(const struct world *w, const char *device, const char *port);
+
+#endif /* SWITCHSIM_WORLD_H */
