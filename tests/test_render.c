@@ -310,6 +310,10 @@ static void test_render_golden_small_fleet(void **state)
     body = render_profile(FIXTURE("fixtures/profiles/ok/small.yaml"), 7, 10, 0, NULL);
     check_golden("small_tick10_no_timestamps.prom", body);
     free(body);
+    body = render_profile_families(FIXTURE("fixtures/profiles/ok/small.yaml"), 7, 10, 1,
+                                   catalog_all(), EXPO_OPENMETRICS_100, NULL);
+    check_golden("small_tick10.om", body);
+    free(body);
 }
 
 static void test_render_golden_hostile_labels(void **state)
@@ -359,7 +363,7 @@ static void test_render_families_are_contiguous(void **state)
         lines++;
     }
     assert_int_equal(lines, samples);
-    assert_int_equal(n_seen, 12 + 1 + 7); /* per-port, device info, self metrics */
+    assert_int_equal(n_seen, 13 + 1 + 7); /* per-port, device info, self metrics */
     free(body);
 }
 

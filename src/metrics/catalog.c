@@ -15,6 +15,20 @@
     {                                  \
         n, h, "", METRIC_INFO, NULL, 0 \
     }
+#define STATESET(n, h, states)                                                    \
+    {                                                                             \
+        n, h, "", METRIC_STATESET, (states), sizeof(states) / sizeof((states)[0]) \
+    }
+
+static const char *const oper_states[OPER_STATE_COUNT] = {
+    [OPER_UP] = "up",
+    [OPER_DOWN] = "down",
+    [OPER_TESTING] = "testing",
+    [OPER_UNKNOWN] = "unknown",
+    [OPER_DORMANT] = "dormant",
+    [OPER_NOT_PRESENT] = "notPresent",
+    [OPER_LOWER_LAYER_DOWN] = "lowerLayerDown",
+};
 
 const struct metric_def catalog_rows[] = {
     {INFO("switch_device_info",
@@ -25,6 +39,11 @@ const struct metric_def catalog_rows[] = {
      SCOPE_PORT, Q_PORT_INFO},
     {GAUGE("switch_port_link_up", "", "Operational state of the port's link: 1 up, 0 down."),
      SCOPE_PORT, Q_PORT_LINK_UP},
+    /* A StateSet in OpenMetrics (label = the family's name); a gauge with `state` in 0.0.4. */
+    {STATESET("switch_port_oper_state",
+              "Operational state of the port, as IF-MIB's ifOperStatus; exactly one state is 1.",
+              oper_states),
+     SCOPE_PORT, Q_PORT_OPER_STATE},
     /* A rate in bytes/s: no OpenMetrics unit, which would claim plain bytes. */
     {GAUGE("switch_port_speed_bytes", "", "Line rate of the port in bytes per second."), SCOPE_PORT,
      Q_PORT_SPEED_BYTES},

@@ -26,6 +26,7 @@ enum quantity {
     Q_DEVICE_INFO,
     Q_PORT_INFO,
     Q_PORT_LINK_UP,
+    Q_PORT_OPER_STATE,
     Q_PORT_SPEED_BYTES,
     Q_PORT_BUFFER_CAPACITY_BYTES,
     Q_PORT_BUFFER_LEVEL_BYTES,
@@ -43,6 +44,18 @@ enum quantity {
     Q_SELF_TICK_SECONDS,
     Q_SELF_TICKS,
     Q_SELF_LAST_RENDER_SECONDS,
+};
+
+/* IF-MIB ifOperStatus, in the MIB's order (value = index + 1). */
+enum oper_state {
+    OPER_UP,
+    OPER_DOWN,
+    OPER_TESTING,
+    OPER_UNKNOWN,
+    OPER_DORMANT,
+    OPER_NOT_PRESENT,
+    OPER_LOWER_LAYER_DOWN,
+    OPER_STATE_COUNT
 };
 
 struct metric_def {

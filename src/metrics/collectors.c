@@ -246,6 +246,23 @@ static int write_port_values(struct expo *w, enum quantity q, const struct port_
     }
 }
 
+static enum oper_state oper_state_of(const struct port_state *st)
+{
+    return st->link_up ? OPER_UP : OPER_DOWN;
+}
+
+/* Every state of every port: one line each, exactly one of a port's lines set to 1. */
+static int write_port_states(struct expo *w, const struct port_run *run)
+{
+    for (size_t i = run->lo; i < run->hi; i++) {
+        size_t current = oper_state_of(&run->ports[i]);
+        for (size_t s = 0; s < OPER_STATE_COUNT; s++)
+            if (expo_sample_state(w, &run->labels[i], s, current) < 0)
+                return -1;
+    }
+    return 0;
+}
+
 /* Fleet-wide port indexes of the selected devices: they are contiguous. */
 static void selected_ports(const struct fleet *fleet, const struct selection *sel, size_t *lo,
                            size_t *hi)
@@ -273,7 +290,9 @@ static int collect_ports(struct expo *w, const struct scrape_ctx *ctx, void *use
         run.labels = info ? c->port_info : c->port_labels;
         run.line_max =
             expo_line_of(w).fixed_len + (info ? c->max_port_info_len : c->max_port_labels_len) + 20;
-        if (write_port_values(w, row->quantity, &run) < 0)
+        int rc = row->family.type == METRIC_STATESET ? write_port_states(w, &run)
+                                                     : write_port_values(w, row->quantity, &run);
+        if (rc < 0)
             return -1;
     }
     return 0;

@@ -19,7 +19,7 @@
 #define SWITCHSIM_MAX_PORTS_PER_DEVICE 1024
 #define SWITCHSIM_MAX_SERIES           10000000
 /* Exposed series per port and per device (checked against the renderer by tests). */
-#define MODEL_SERIES_PER_PORT   12
+#define MODEL_SERIES_PER_PORT   19
 #define MODEL_SERIES_PER_DEVICE 1
 #define MODEL_SELF_SERIES       7 /* switchsim_* families, one series each */
 

@@ -235,7 +235,7 @@ def bad_profile_exit_2_with_position(binary, wrapper):
 def check_config_ok(binary, wrapper):
     rc, out, err = run(binary, ["--check-config", "--profile", DEFAULT], wrapper=wrapper)
     assert rc == 0, err
-    assert out == "switchsim: profiles OK: 6 devices, 272 ports, 3277 series\n", out
+    assert out == "switchsim: profiles OK: 6 devices, 272 ports, 5181 series\n", out
 
 
 @test
@@ -289,16 +289,16 @@ def gzip_body_is_identity_body_compressed(binary, wrapper):
 
 @test
 def w2_fleet_response_passes_promtool(binary, wrapper):
-    """1,000 devices x 64 ports, every family: 769,007 series, about 67 MB."""
+    """1,000 devices x 64 ports, every family: 1,217,007 series, about 110 MB."""
     with Switchsim(binary, ["--profile", W2] + LISTEN, wrapper) as s:
         status, headers, body = s.get()
         assert status == 200
         promtool_check(body)
         runs, helps, types = family_runs(body.decode())
-        assert len(runs) == len(set(runs)) == 20, runs
-        assert body.count(b"\n") == 769007 + 2 * 20
+        assert len(runs) == len(set(runs)) == 21, runs
+        assert body.count(b"\n") == 1217007 + 2 * 21
         status, headers, packed = s.get(headers={"Accept-Encoding": "gzip"})
-        assert gzip.decompress(packed).count(b"\n") == 769007 + 2 * 20
+        assert gzip.decompress(packed).count(b"\n") == 1217007 + 2 * 21
         assert s.stop() == 0
 
 
