@@ -302,6 +302,72 @@ static void test_exporter_swaps_worlds(void **state)
     body_release(after);
 }
 
+/* The value on the sample line that starts with `prefix` (labels included), or -1. */
+static long long sample_value(const struct body *b, const char *prefix)
+{
+    char needle[256];
+    snprintf(needle, sizeof(needle), "\n%s ", prefix);
+    const char *line = strstr(b->data, needle);
+    return line ? strtoll(line + strlen(needle), NULL, 10) : -1;
+}
+
+static struct world *load_world(const char *profile, uint64_t tick)
+{
+    const char *paths[] = {profile};
+    struct fleet *fleet = NULL;
+    struct errbuf err;
+    if (profile_load(paths, 1, &fleet, &err) != 0)
+        fail_msg("%s", err.msg);
+    struct world_params params = {7, START_MS, START_MS, {"9.9.9", "abc"}};
+    return world_new_at(fleet, &params, tick);
+}
+
+/* A reload keeps every surviving port's state: ports whose model is unchanged continue
+ * exactly as without the reload; ports with a new model keep their counters; removed ports
+ * vanish; new ports start from zero. */
+static void test_exporter_reload_carries_state(void **state)
+{
+    struct fixture *f = *state;
+    struct stack twin; /* the same fleet, never reloaded */
+    stack_init(&twin, FIXTURE("fixtures/profiles/ok/small.yaml"), 0, 7, START_MS);
+    struct errbuf err;
+    struct body *before =
+        stack_scrape(&f->st, START_MS + 600000, EXPO_TEXT_004, BODY_IDENTITY, &err);
+    size_t carried = 0;
+    struct world *next =
+        load_world(FIXTURE("fixtures/profiles/ok/small_reloaded.yaml"), exporter_tick(f->exporter));
+    exporter_reload_world(f->exporter, next, &carried);
+    assert_int_equal(carried, 9); /* 10 ports before, one removed; two new */
+    static const char core[] =
+        "switch_port_rx_packets_total{device=\"core1\",port=\"Ethernet1/1\"}";
+    for (int64_t t = 600000; t <= 660000; t += 20000) {
+        struct body *b = stack_scrape(&f->st, START_MS + t, EXPO_TEXT_004, BODY_IDENTITY, &err);
+        struct body *w = stack_scrape(&twin, START_MS + t, EXPO_TEXT_004, BODY_IDENTITY, &err);
+        static const char *const same[] = {
+            "switch_port_rx_packets_total{device=\"tor01\",port=\"swp1\"}",
+            "switch_port_tx_bytes_total{device=\"tor02\",port=\"uplink1\"}",
+            "switch_port_carrier_transitions_total{device=\"tor01\",port=\"swp2\"}"};
+        for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+            assert_true(sample_value(b, same[i]) >= 0);
+            assert_int_equal(sample_value(b, same[i]), sample_value(w, same[i]));
+        }
+        assert_true(sample_value(b, core) >= sample_value(before, core)); /* never drops */
+        assert_int_equal(
+            sample_value(b, "switch_port_link_up{device=\"core1\",port=\"Ethernet1/2\"}"), -1);
+        assert_true(
+            sample_value(b, "switch_port_rx_packets_total{device=\"new1\",port=\"eth1\"}") >= 0);
+        body_release(b);
+        body_release(w);
+    }
+    struct body *b =
+        stack_scrape(&f->st, START_MS + 600000 + 1000, EXPO_TEXT_004, BODY_IDENTITY, &err);
+    assert_non_null(
+        strstr(b->data, "port=\"swp1\",speed=\"25G\",type=\"SFP28\",description=\"edited\""));
+    body_release(b);
+    body_release(before);
+    stack_cleanup(&twin);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -319,6 +385,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_exporter_one_device_selection, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exporter_formats_are_cached_apart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exporter_swaps_worlds, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exporter_reload_carries_state, setup, teardown),
     };
     return cmocka_run_group_tests_name("exporter", tests, NULL, NULL);
 }

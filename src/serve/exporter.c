@@ -13,7 +13,8 @@
 #include "serve/compress.h"
 
 struct exporter {
-    pthread_mutex_t lock; /* guards world (its sim), current, previous, the hints */
+    pthread_mutex_t lock;        /* guards world (its sim), current, previous, the hints */
+    pthread_mutex_t reload_lock; /* serializes reloads (never taken under `lock`) */
     struct world *world;
     int timestamps;
     uint64_t families;
@@ -53,6 +54,7 @@ struct exporter *exporter_new(struct world *world, const struct exporter_options
     for (int f = 0; f < EXPO_FORMAT_COUNT; f++)
         e->size_hint_bytes[f] = 64 * 1024;
     pthread_mutex_init(&e->lock, NULL);
+    pthread_mutex_init(&e->reload_lock, NULL);
     pthread_mutex_init(&e->ticker_lock, NULL);
     pthread_cond_init(&e->ticker_wake, NULL);
     return e;
@@ -84,6 +86,7 @@ void exporter_free(struct exporter *e)
         body_release(e->previous[f]);
     world_release(e->world);
     pthread_mutex_destroy(&e->lock);
+    pthread_mutex_destroy(&e->reload_lock);
     pthread_mutex_destroy(&e->ticker_lock);
     pthread_cond_destroy(&e->ticker_wake);
     free(e);
@@ -266,12 +269,36 @@ uint64_t exporter_tick(struct exporter *e)
 
 void exporter_swap_world(struct exporter *e, struct world *next)
 {
+    pthread_mutex_lock(&e->reload_lock);
     pthread_mutex_lock(&e->lock);
     struct world *old = e->world;
     e->world = next;
     drop_bodies_locked(e);
     pthread_mutex_unlock(&e->lock);
+    pthread_mutex_unlock(&e->reload_lock);
     world_release(old); /* outside the lock: freeing a large fleet takes a while */
+}
+
+void exporter_reload_world(struct exporter *e, struct world *next, size_t *carried)
+{
+    /* Only one reload at a time may compute against the current world: serialize them. */
+    pthread_mutex_lock(&e->reload_lock);
+    struct world *old = exporter_world(e);
+    long *map = world_port_map(next, old, carried);
+    pthread_mutex_lock(&e->lock);
+    sim_advance_to(next->sim, sim_tick(old->sim));
+    for (size_t i = 0; i < next->fleet->n_ports; i++)
+        if (map[i] >= 0)
+            sim_carry_port(next->sim, i, old->sim, (size_t)map[i]);
+    e->world = next;
+    drop_bodies_locked(e);
+    pthread_mutex_unlock(&e->lock);
+    pthread_mutex_unlock(&e->reload_lock);
+    free(map);
+    /* Twice: our reference from exporter_world(), and the exporter's own, dropped outside
+     * the lock because freeing a large fleet takes a while. */
+    world_release(old);
+    world_release(old);
 }
 
 struct world *exporter_world(struct exporter *e)

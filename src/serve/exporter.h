@@ -74,6 +74,12 @@ uint64_t exporter_tick(struct exporter *e);
 /* Replaces the world (taking over the caller's reference) and drops bodies rendered from
  * the old one; scrapes already holding them keep them. Thread-safe. */
 void exporter_swap_world(struct exporter *e, struct world *next);
+/* Replaces the world with `next` (taking over the caller's reference; built with
+ * world_new_at() at or before the current tick), carrying the state of every port that
+ * exists in both worlds by (device, port) name (sim_carry_port). Counts carried ports in
+ * *carried. The mapping is computed outside the lock; under it, `next` catches up to the
+ * current tick and takes the states over. Thread-safe. */
+void exporter_reload_world(struct exporter *e, struct world *next, size_t *carried);
 /* The current world, with a reference the caller releases. Thread-safe. */
 struct world *exporter_world(struct exporter *e);
 

@@ -13,9 +13,14 @@ static int cmp_name(const void *a, const void *b)
 
 struct world *world_new(struct fleet *fleet, const struct world_params *params)
 {
+    return world_new_at(fleet, params, 0);
+}
+
+struct world *world_new_at(struct fleet *fleet, const struct world_params *params, uint64_t tick)
+{
     struct world *w = xcalloc(1, sizeof(*w));
     w->fleet = fleet;
-    w->sim = sim_new(fleet, params->seed, params->start_ms);
+    w->sim = sim_new_at(fleet, params->seed, params->start_ms, tick);
     w->collectors = collectors_new(fleet, &params->build, params->process_start_ms);
     registry_init(&w->reg);
     collectors_register(w->collectors, &w->reg);
@@ -70,4 +75,38 @@ long world_find_port(const struct world *w, const char *device, const char *port
         if (strcmp(dev->ports[p].name, port) == 0)
             return (long)(dev->first_port_index + p);
     return -1;
+}
+
+/* A port's index in `dev` by name: the same position first (the usual reload), else a scan. */
+static long port_in(const struct device *dev, const char *name, size_t hint)
+{
+    if (hint < dev->n_ports && strcmp(dev->ports[hint].name, name) == 0)
+        return (long)hint;
+    for (size_t p = 0; p < dev->n_ports; p++)
+        if (strcmp(dev->ports[p].name, name) == 0)
+            return (long)p;
+    return -1;
+}
+
+long *world_port_map(const struct world *to, const struct world *from, size_t *carried)
+{
+    const struct fleet *f = to->fleet;
+    long *map = xcalloc(f->n_ports ? f->n_ports : 1, sizeof(*map));
+    *carried = 0;
+    for (size_t d = 0; d < f->n_devices; d++) {
+        const struct device *dev = &f->devices[d];
+        long od = world_find_device(from, dev->name);
+        for (size_t p = 0; p < dev->n_ports; p++) {
+            long op = -1;
+            if (od >= 0) {
+                const struct device *old = &from->fleet->devices[od];
+                op = port_in(old, dev->ports[p].name, p);
+                if (op >= 0)
+                    op += (long)old->first_port_index;
+            }
+            map[dev->first_port_index + p] = op;
+            *carried += op >= 0;
+        }
+    }
+    return map;
 }

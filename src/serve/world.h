@@ -43,8 +43,10 @@ struct world {
     int refs;                           /* atomic */
 };
 
-/* Takes ownership of the fleet. Returns a world with one reference. */
+/* Takes ownership of the fleet. Returns a world with one reference, its simulation at
+ * tick 0 (world_new) or started directly at `tick` (world_new_at, for a reload). */
 struct world *world_new(struct fleet *fleet, const struct world_params *params);
+struct world *world_new_at(struct fleet *fleet, const struct world_params *params, uint64_t tick);
 void world_retain(struct world *w);
 void world_release(struct world *w); /* NULL is a no-op */
 
@@ -52,5 +54,10 @@ void world_release(struct world *w); /* NULL is a no-op */
 long world_find_device(const struct world *w, const char *name);
 /* Fleet-wide index of the port of that device with this name, or -1. */
 long world_find_port(const struct world *w, const char *device, const char *port);
+
+/* For every port of `to`, the fleet-wide index of the port of the same (device, port) name
+ * in `from`, or -1: an array of to->fleet->n_ports entries the caller frees. Reads only the
+ * immutable parts of both worlds. O(ports) when port order is unchanged. */
+long *world_port_map(const struct world *to, const struct world *from, size_t *carried);
 
 #endif /* SWITCHSIM_WORLD_H */

@@ -16,6 +16,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/rng.h"
 #include "base/xalloc.h"
@@ -109,8 +110,14 @@ static void port_init(struct sim *sim, struct port_state *st, const struct port_
 
 struct sim *sim_new(const struct fleet *fleet, uint64_t seed, int64_t start_ms)
 {
+    return sim_new_at(fleet, seed, start_ms, 0);
+}
+
+struct sim *sim_new_at(const struct fleet *fleet, uint64_t seed, int64_t start_ms, uint64_t tick)
+{
     struct sim *sim = xcalloc(1, sizeof(*sim));
     sim->fleet = fleet;
+    sim->tick = tick; /* port_init() schedules relative to it */
     sim->tick_ms = fleet->tick_ms;
     sim->start_ms = start_ms;
     sim->ports = xcalloc(fleet->n_ports ? fleet->n_ports : 1, sizeof(*sim->ports));
@@ -271,6 +278,35 @@ uint64_t sim_tick_at(const struct sim *sim, int64_t now_ms)
 const struct port_state *sim_port(const struct sim *sim, size_t port_index)
 {
     return &sim->ports[port_index];
+}
+
+/* memcmp() of traffic models is exact only without padding: all 8-byte fields. A new field
+ * of another size must come with a field-wise comparison here. */
+_Static_assert(sizeof(struct traffic_model) == 11 * 8, "traffic_model compared with memcmp");
+
+/* Whether two specs drive the simulation identically (names and descriptions aside). */
+static int same_model(const struct port_spec *a, const struct port_spec *b)
+{
+    return a->speed_bps == b->speed_bps && a->buffer_capacity_bytes == b->buffer_capacity_bytes &&
+           a->buffer_drain_ms == b->buffer_drain_ms &&
+           memcmp(&a->traffic, &b->traffic, sizeof(a->traffic)) == 0 &&
+           a->link.mtbf_ms == b->link.mtbf_ms && a->link.mttr_ms == b->link.mttr_ms &&
+           a->link.pin == b->link.pin;
+}
+
+void sim_carry_port(struct sim *to, size_t to_index, const struct sim *from, size_t from_index)
+{
+    struct port_state *dst = &to->ports[to_index];
+    const struct port_state *src = &from->ports[from_index];
+    if (same_model(to->specs[to_index], from->specs[from_index])) {
+        *dst = *src;
+        return;
+    }
+    dst->rx_packets = src->rx_packets;
+    dst->tx_packets = src->tx_packets;
+    dst->tx_drops = src->tx_drops;
+    dst->rx_errors = src->rx_errors;
+    dst->carrier_transitions = src->carrier_transitions;
 }
 
 const struct port_state *sim_ports(const struct sim *sim)

@@ -58,6 +58,9 @@ static inline uint64_t sim_tx_bytes(const struct port_state *st, const struct po
 struct sim;
 
 struct sim *sim_new(const struct fleet *fleet, uint64_t seed, int64_t start_ms);
+/* Like sim_new, but the simulation starts at `tick` (ports in their stationary state there)
+ * instead of replaying ticks 0..tick: for a reload, which then carries state over. */
+struct sim *sim_new_at(const struct fleet *fleet, uint64_t seed, int64_t start_ms, uint64_t tick);
 void sim_free(struct sim *sim); /* NULL is a no-op */
 
 /* Advances the state to `tick`; a tick at or before the current one is a no-op. */
@@ -72,6 +75,11 @@ int64_t sim_time_ms(const struct sim *sim);
 uint64_t sim_tick_at(const struct sim *sim, int64_t now_ms);
 
 const struct port_state *sim_port(const struct sim *sim, size_t port_index);
+/* Carries port `from_index` of `from` into port `to_index` of `to` (both at the same tick).
+ * When the two ports' models are equal the whole state moves, so the port continues
+ * exactly as it would have; otherwise only its counters do (rx/tx packets, drops, errors,
+ * carrier transitions) and the rest starts afresh under the new model. */
+void sim_carry_port(struct sim *to, size_t to_index, const struct sim *from, size_t from_index);
 /* All port states, indexed like device->first_port_index + port. Valid until sim_free(). */
 const struct port_state *sim_ports(const struct sim *sim);
 
