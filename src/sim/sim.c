@@ -16,7 +16,6 @@
 
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "base/rng.h"
 #include "base/xalloc.h"
@@ -280,16 +279,21 @@ const struct port_state *sim_port(const struct sim *sim, size_t port_index)
     return &sim->ports[port_index];
 }
 
-/* memcmp() of traffic models is exact only without padding: all 8-byte fields. A new field
- * of another size must come with a field-wise comparison here. */
-_Static_assert(sizeof(struct traffic_model) == 11 * 8, "traffic_model compared with memcmp");
+static int same_traffic(const struct traffic_model *a, const struct traffic_model *b)
+{
+    return a->utilization == b->utilization && a->daily_swing == b->daily_swing &&
+           a->peak_hour_utc == b->peak_hour_utc && a->noise == b->noise &&
+           a->noise_period_ms == b->noise_period_ms && a->port_spread == b->port_spread &&
+           a->bursts_per_hour == b->bursts_per_hour &&
+           a->burst_duration_ms == b->burst_duration_ms && a->burst_factor == b->burst_factor &&
+           a->packet_size_bytes == b->packet_size_bytes && a->rx_error_ratio == b->rx_error_ratio;
+}
 
 /* Whether two specs drive the simulation identically (names and descriptions aside). */
 static int same_model(const struct port_spec *a, const struct port_spec *b)
 {
     return a->speed_bps == b->speed_bps && a->buffer_capacity_bytes == b->buffer_capacity_bytes &&
-           a->buffer_drain_ms == b->buffer_drain_ms &&
-           memcmp(&a->traffic, &b->traffic, sizeof(a->traffic)) == 0 &&
+           a->buffer_drain_ms == b->buffer_drain_ms && same_traffic(&a->traffic, &b->traffic) &&
            a->link.mtbf_ms == b->link.mtbf_ms && a->link.mttr_ms == b->link.mttr_ms &&
            a->link.pin == b->link.pin;
 }
