@@ -26,7 +26,8 @@ static inline void stack_init(struct stack *s, const char *profile, uint64_t tic
         fleet->tick_ms = tick_ms;
     struct world_params params = {seed, start_ms, start_ms, {"9.9.9", "abc"}};
     s->world = world_new(fleet, &params);
-    struct exporter_options opts = {.timestamps = 1, .families = catalog_all()};
+    struct exporter_options opts = {
+        .timestamps = 1, .families = catalog_all(), .loaded_ms = start_ms};
     s->exporter = exporter_new(s->world, &opts);
 }
 

@@ -2,8 +2,11 @@
  * collector registry and gzip. */
 #include "testutil.h"
 
+#include <time.h>
+
 #include "base/errbuf.h"
 #include "base/log.h"
+#include "base/procstat.h"
 #include "base/strbuf.h"
 #include "metrics/registry.h"
 #include "model/model.h"
@@ -157,6 +160,21 @@ static void test_base_gzip_round_trip_and_corrupt_input(void **state)
     free(out);
 }
 
+/* The process_* values describe this very process. */
+static void test_base_procstat_reads_this_process(void **state)
+{
+    (void)state;
+    struct procstat ps;
+    assert_int_equal(procstat_read(&ps), 0);
+    assert_true(ps.resident_bytes > 100 * 1024);
+    assert_true(ps.virtual_bytes >= ps.resident_bytes);
+    assert_true(ps.open_fds >= 3); /* stdin, stdout, stderr */
+    assert_true(ps.max_fds >= ps.open_fds);
+    assert_true(ps.cpu_seconds >= 0.0);
+    double now = (double)time(NULL);
+    assert_true(ps.start_time_seconds <= now + 1 && ps.start_time_seconds > now - 3600);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -165,6 +183,7 @@ int main(void)
         cmocka_unit_test(test_base_errbuf_truncates_and_returns_minus_one),
         cmocka_unit_test(test_base_log_levels),
         cmocka_unit_test(test_base_registry_runs_in_order_and_reports),
+        cmocka_unit_test(test_base_procstat_reads_this_process),
         cmocka_unit_test(test_base_gzip_round_trip_and_corrupt_input),
     };
     return cmocka_run_group_tests_name("base", tests, NULL, NULL);

@@ -159,7 +159,7 @@ static void test_exporter_ticker_advances_without_scrapes(void **state)
     fleet->tick_ms = 100;
     int64_t start_ms = exporter_now_ms() - 350;
     struct world_params params = {1, start_ms, start_ms, {"9.9.9", "abc"}};
-    struct exporter_options opts = {1, catalog_all()};
+    struct exporter_options opts = {1, catalog_all(), start_ms};
     struct exporter *e = exporter_new(world_new(fleet, &params), &opts);
     assert_int_equal(exporter_start_ticker(e, &err), 0);
     for (int i = 0; i < 200 && exporter_tick(e) < 3; i++) {

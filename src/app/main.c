@@ -63,8 +63,8 @@ static int run(const struct options *opts, struct fleet *fleet)
                  (unsigned long long)catch_up, fleet->n_ports);
     sim_advance_to(world->sim, catch_up);
 
-    struct exporter_options exporter_opts = {.timestamps = opts->timestamps,
-                                             .families = opts->families};
+    struct exporter_options exporter_opts = {
+        .timestamps = opts->timestamps, .families = opts->families, .loaded_ms = now_ms};
     struct exporter *exporter = exporter_new(world, &exporter_opts);
 
     int rc = 0;

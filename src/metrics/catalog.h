@@ -44,6 +44,24 @@ enum quantity {
     Q_SELF_TICK_SECONDS,
     Q_SELF_TICKS,
     Q_SELF_LAST_RENDER_SECONDS,
+    Q_SELF_RENDER_SECONDS,
+    Q_SELF_RENDERS,
+    Q_SELF_GZIP_SECONDS,
+    Q_SELF_GZIPS,
+    Q_SELF_RELOAD_OK,
+    Q_SELF_RELOAD_SUCCESS_SECONDS,
+    Q_PROCESS_CPU_SECONDS,
+    Q_PROCESS_OPEN_FDS,
+    Q_PROCESS_MAX_FDS,
+    Q_PROCESS_VIRTUAL_BYTES,
+    Q_PROCESS_RESIDENT_BYTES,
+    Q_PROCESS_START_TIME_SECONDS,
+};
+
+/* Labels a row adds beyond its scope's identity labels, one series per value. */
+enum row_dimension {
+    DIM_NONE,
+    DIM_FORMAT, /* `format`: one series per exposition format */
 };
 
 /* IF-MIB ifOperStatus, in the MIB's order (value = index + 1). */
@@ -62,6 +80,7 @@ struct metric_def {
     struct expo_family family;
     enum metric_scope scope;
     enum quantity quantity;
+    enum row_dimension dim;
 };
 
 /* Bit i of a family mask selects catalog row i. */

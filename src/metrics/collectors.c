@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/procstat.h"
 #include "base/xalloc.h"
 #include "metrics/catalog.h"
 #include "sim/sim.h"
@@ -24,6 +25,7 @@ struct collectors {
     struct expo_labels *port_info;   /* {device,port,speed,type,description} */
     struct expo_labels *device_info; /* {device,vendor,model,<profile labels>} */
     struct expo_labels build_labels; /* {version,revision} */
+    struct expo_labels format_labels[EXPO_FORMAT_COUNT]; /* {format="text"}, ... */
     size_t max_port_labels_len;
     size_t max_port_info_len;
     char *label_text; /* every label set above, back to back */
@@ -133,6 +135,11 @@ struct collectors *collectors_new(const struct fleet *fleet, const struct build_
     static const char *const build_names[] = {"version", "revision"};
     const char *build_values[] = {build->version, build->revision};
     append_labels(&sb, &c->build_labels, build_names, build_values, 2);
+    static const char *const format_name[] = {"format"};
+    for (int f = 0; f < EXPO_FORMAT_COUNT; f++) {
+        const char *value[] = {expo_format_desc((enum expo_format)f)->name};
+        append_labels(&sb, &c->format_labels[f], format_name, value, 1);
+    }
     c->label_text = strbuf_release(&sb, NULL);
     for (size_t i = 0; i < fleet->n_ports; i++) {
         point(&c->port_labels[i], c->label_text);
@@ -141,6 +148,8 @@ struct collectors *collectors_new(const struct fleet *fleet, const struct build_
     for (size_t d = 0; d < fleet->n_devices; d++)
         point(&c->device_info[d], c->label_text);
     point(&c->build_labels, c->label_text);
+    for (int f = 0; f < EXPO_FORMAT_COUNT; f++)
+        point(&c->format_labels[f], c->label_text);
     return c;
 }
 
@@ -322,40 +331,87 @@ static double round_to_us(double seconds)
     return floor(seconds * 1e6 + 0.5) / 1e6;
 }
 
-static double self_value(const struct collectors *c, const struct scrape_ctx *ctx, enum quantity q)
+/* Values of the simulator's own families: from the render context, the collectors and
+ * /proc (read once per render). `format` selects the series of DIM_FORMAT rows. */
+struct self_values {
+    const struct collectors *c;
+    const struct scrape_ctx *ctx;
+    struct procstat proc;
+};
+
+static double self_value(const struct self_values *v, enum quantity q, size_t format)
 {
+    const struct self_stats *st = &v->ctx->self;
     switch (q) {
     case Q_SELF_BUILD_INFO:
         return 1;
     case Q_SELF_START_TIME_SECONDS:
-        return (double)c->process_start_ms / 1000.0;
+        return (double)v->c->process_start_ms / 1000.0;
     case Q_SELF_DEVICES:
-        return (double)c->fleet->n_devices;
+        return (double)v->c->fleet->n_devices;
     case Q_SELF_PORTS:
-        return (double)c->fleet->n_ports;
+        return (double)v->c->fleet->n_ports;
     case Q_SELF_TICK_SECONDS:
-        return (double)sim_tick_ms(ctx->sim) / 1000.0;
+        return (double)sim_tick_ms(v->ctx->sim) / 1000.0;
     case Q_SELF_TICKS:
-        return (double)sim_tick(ctx->sim);
+        return (double)sim_tick(v->ctx->sim);
     case Q_SELF_LAST_RENDER_SECONDS:
-        return round_to_us(ctx->last_render_seconds);
+        return round_to_us(st->last_render_seconds);
+    case Q_SELF_RENDER_SECONDS:
+        return round_to_us(st->render_seconds[format]);
+    case Q_SELF_RENDERS:
+        return (double)st->renders[format];
+    case Q_SELF_GZIP_SECONDS:
+        return round_to_us(st->gzip_seconds);
+    case Q_SELF_GZIPS:
+        return (double)st->gzips;
+    case Q_SELF_RELOAD_OK:
+        return st->last_reload_ok;
+    case Q_SELF_RELOAD_SUCCESS_SECONDS:
+        return (double)st->last_reload_success_ms / 1000.0;
+    case Q_PROCESS_CPU_SECONDS:
+        return v->proc.cpu_seconds;
+    case Q_PROCESS_OPEN_FDS:
+        return (double)v->proc.open_fds;
+    case Q_PROCESS_MAX_FDS:
+        return (double)v->proc.max_fds;
+    case Q_PROCESS_VIRTUAL_BYTES:
+        return (double)v->proc.virtual_bytes;
+    case Q_PROCESS_RESIDENT_BYTES:
+        return (double)v->proc.resident_bytes;
+    case Q_PROCESS_START_TIME_SECONDS:
+        return v->proc.start_time_seconds;
     default:
         return NAN;
     }
 }
 
+static int write_self_row(struct expo *w, const struct self_values *v, const struct metric_def *row)
+{
+    static const struct expo_labels none = {"", 0};
+    if (expo_begin_family(w, &row->family) < 0)
+        return -1;
+    if (row->dim == DIM_FORMAT) {
+        for (size_t f = 0; f < EXPO_FORMAT_COUNT; f++)
+            if (expo_sample_double(w, &v->c->format_labels[f], self_value(v, row->quantity, f)) < 0)
+                return -1;
+        return 0;
+    }
+    const struct expo_labels *labels =
+        row->family.type == METRIC_INFO ? &v->c->build_labels : &none;
+    return expo_sample_double(w, labels, self_value(v, row->quantity, 0));
+}
+
 static int collect_self(struct expo *w, const struct scrape_ctx *ctx, void *user)
 {
-    const struct collectors *c = user;
-    const struct expo_labels none = {"", 0};
+    if (!(ctx->sel.families & catalog_scope_rows(SCOPE_SELF)))
+        return 0;
+    struct self_values v = {.c = user, .ctx = ctx};
+    procstat_read(&v.proc); /* on failure the process_* values are 0, as documented */
     for (size_t r = 0; r < catalog_n_rows; r++) {
         const struct metric_def *row = &catalog_rows[r];
-        if (row->scope != SCOPE_SELF || !(ctx->sel.families >> r & 1))
-            continue;
-        const struct expo_labels *labels =
-            row->family.type == METRIC_INFO ? &c->build_labels : &none;
-        if (expo_begin_family(w, &row->family) < 0 ||
-            expo_sample_double(w, labels, self_value(c, ctx, row->quantity)) < 0)
+        if (row->scope == SCOPE_SELF && (ctx->sel.families >> r & 1) &&
+            write_self_row(w, &v, row) < 0)
             return -1;
     }
     return 0;

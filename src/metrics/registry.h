@@ -21,11 +21,22 @@ struct selection {
     size_t end_device;
 };
 
+/* The simulator's own activity, kept by the exporter across worlds (reloads). */
+struct self_stats {
+    double last_render_seconds; /* how long the previous full render took */
+    double render_seconds[EXPO_FORMAT_COUNT];
+    uint64_t renders[EXPO_FORMAT_COUNT]; /* full renders, by format */
+    double gzip_seconds;
+    uint64_t gzips;
+    int last_reload_ok;             /* 1 unless the latest reload failed */
+    int64_t last_reload_success_ms; /* start-up, then every successful reload */
+};
+
 /* What a collector may look at during one render. */
 struct scrape_ctx {
     const struct sim *sim; /* at the tick being rendered: sim_time_ms() is its time */
     struct selection sel;
-    double last_render_seconds; /* how long the previous full render took */
+    struct self_stats self;
 };
 
 typedef int (*collector_fn)(struct expo *w, const struct scrape_ctx *ctx, void *user);

@@ -21,7 +21,7 @@
 /* Exposed series per port and per device (checked against the renderer by tests). */
 #define MODEL_SERIES_PER_PORT   19
 #define MODEL_SERIES_PER_DEVICE 1
-#define MODEL_SELF_SERIES       7 /* switchsim_* families, one series each */
+#define MODEL_SELF_SERIES       21 /* switchsim_* and process_* series */
 
 enum link_pin { LINK_PIN_NONE = 0, LINK_PIN_UP, LINK_PIN_DOWN };
 

@@ -22,7 +22,7 @@ struct exporter {
     struct body *current[EXPO_FORMAT_COUNT][BODY_ENCODING_COUNT];
     struct body *previous[EXPO_FORMAT_COUNT];  /* identity body of an earlier tick: reused */
     size_t size_hint_bytes[EXPO_FORMAT_COUNT]; /* last body size: the next buffer's start */
-    double last_render_seconds;
+    struct self_stats self;                    /* the simulator's own activity, across worlds */
 
     pthread_t ticker;
     int ticker_running;
@@ -53,6 +53,8 @@ struct exporter *exporter_new(struct world *world, const struct exporter_options
     e->families = opts->families;
     for (int f = 0; f < EXPO_FORMAT_COUNT; f++)
         e->size_hint_bytes[f] = 64 * 1024;
+    e->self.last_reload_ok = 1;
+    e->self.last_reload_success_ms = opts->loaded_ms;
     pthread_mutex_init(&e->lock, NULL);
     pthread_mutex_init(&e->reload_lock, NULL);
     pthread_mutex_init(&e->ticker_lock, NULL);
@@ -156,8 +158,7 @@ static int render_locked(struct exporter *e, enum expo_format format, const stru
     const struct sim *sim = e->world->sim;
     struct expo w;
     expo_init(&w, sb, format, sim_time_ms(sim), e->timestamps);
-    struct scrape_ctx ctx = {
-        .sim = sim, .sel = *sel, .last_render_seconds = e->last_render_seconds};
+    struct scrape_ctx ctx = {.sim = sim, .sel = *sel, .self = e->self};
     if (registry_collect(&e->world->reg, &w, &ctx, err) < 0) {
         strbuf_cleanup(sb);
         return -1;
@@ -175,6 +176,8 @@ static struct body *gzip_locked(struct exporter *e, const struct body *plain, st
     size_t len = 0;
     if (compress_gzip(plain->data, plain->len, &data, &len, err) < 0)
         return NULL;
+    e->self.gzip_seconds += monotonic_seconds() - t0;
+    e->self.gzips++;
     log_debug("compressed", "tick=%llu bytes=%zu gzip_bytes=%zu seconds=%.6f",
               (unsigned long long)plain->tick, plain->len, len, monotonic_seconds() - t0);
     return body_new(data, len, len, e->world->sim, plain->format, BODY_GZIP);
@@ -196,7 +199,10 @@ static struct body *full_body_locked(struct exporter *e, enum expo_format format
         char *data = strbuf_release(&sb, &len);
         slot[BODY_IDENTITY] = body_new(data, len, cap, e->world->sim, format, BODY_IDENTITY);
         e->size_hint_bytes[format] = len;
-        e->last_render_seconds = monotonic_seconds() - t0;
+        double seconds = monotonic_seconds() - t0;
+        e->self.last_render_seconds = seconds;
+        e->self.render_seconds[format] += seconds;
+        e->self.renders[format]++;
     }
     if (encoding == BODY_GZIP && !slot[BODY_GZIP])
         slot[BODY_GZIP] = gzip_locked(e, slot[BODY_IDENTITY], err);
@@ -299,6 +305,16 @@ void exporter_reload_world(struct exporter *e, struct world *next, size_t *carri
      * the lock because freeing a large fleet takes a while. */
     world_release(old);
     world_release(old);
+}
+
+void exporter_note_reload(struct exporter *e, int ok, int64_t now_ms)
+{
+    pthread_mutex_lock(&e->lock);
+    e->self.last_reload_ok = ok;
+    if (ok)
+        e->self.last_reload_success_ms = now_ms;
+    drop_bodies_locked(e); /* the next scrape shows it */
+    pthread_mutex_unlock(&e->lock);
 }
 
 struct world *exporter_world(struct exporter *e)

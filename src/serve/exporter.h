@@ -43,6 +43,7 @@ struct body {
 struct exporter_options {
     int timestamps;    /* 1: every sample carries its tick's timestamp */
     uint64_t families; /* catalog rows every scrape writes (metrics/catalog.h) */
+    int64_t loaded_ms; /* when the profiles were loaded: the first reload success time */
 };
 
 /* What one scrape asks for. */
@@ -80,6 +81,8 @@ void exporter_swap_world(struct exporter *e, struct world *next);
  * *carried. The mapping is computed outside the lock; under it, `next` catches up to the
  * current tick and takes the states over. Thread-safe. */
 void exporter_reload_world(struct exporter *e, struct world *next, size_t *carried);
+/* Records a reload's outcome for switchsim_config_last_reload_* (ok: 0 or 1). Thread-safe. */
+void exporter_note_reload(struct exporter *e, int ok, int64_t now_ms);
 /* The current world, with a reference the caller releases. Thread-safe. */
 struct world *exporter_world(struct exporter *e);
 

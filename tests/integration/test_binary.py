@@ -235,7 +235,7 @@ def bad_profile_exit_2_with_position(binary, wrapper):
 def check_config_ok(binary, wrapper):
     rc, out, err = run(binary, ["--check-config", "--profile", DEFAULT], wrapper=wrapper)
     assert rc == 0, err
-    assert out == "switchsim: profiles OK: 6 devices, 272 ports, 5181 series\n", out
+    assert out == "switchsim: profiles OK: 6 devices, 272 ports, 5195 series\n", out
 
 
 @test
@@ -289,16 +289,16 @@ def gzip_body_is_identity_body_compressed(binary, wrapper):
 
 @test
 def w2_fleet_response_passes_promtool(binary, wrapper):
-    """1,000 devices x 64 ports, every family: 1,217,007 series, about 110 MB."""
+    """1,000 devices x 64 ports, every family: 1,217,021 series, about 110 MB."""
     with Switchsim(binary, ["--profile", W2] + LISTEN, wrapper) as s:
         status, headers, body = s.get()
         assert status == 200
         promtool_check(body)
         runs, helps, types = family_runs(body.decode())
-        assert len(runs) == len(set(runs)) == 21, runs
-        assert body.count(b"\n") == 1217007 + 2 * 21
+        assert len(runs) == len(set(runs)) == 33, runs
+        assert body.count(b"\n") == 1217021 + 2 * 33
         status, headers, packed = s.get(headers={"Accept-Encoding": "gzip"})
-        assert gzip.decompress(packed).count(b"\n") == 1217007 + 2 * 21
+        assert gzip.decompress(packed).count(b"\n") == 1217021 + 2 * 33
         assert s.stop() == 0
 
 
@@ -307,7 +307,7 @@ def port_family_selection(binary, wrapper):
     fams = "switch_port_buffer_level_bytes,switch_port_rx_packets_total,switch_port_link_up"
     rc, out, err = run(binary, ["--check-config", "--profile", DEFAULT,
                                 "--metrics.port-families", fams], wrapper=wrapper)
-    assert rc == 0 and out == "switchsim: profiles OK: 6 devices, 272 ports, 829 series\n", out
+    assert rc == 0 and out == "switchsim: profiles OK: 6 devices, 272 ports, 843 series\n", out
     with Switchsim(binary, ["--profile", DEFAULT, "--metrics.port-families", fams] + LISTEN,
                    wrapper) as s:
         body = s.get()[2]
@@ -316,7 +316,7 @@ def port_family_selection(binary, wrapper):
         assert [r for r in runs if r.startswith("switch_port_")] == [
             "switch_port_link_up", "switch_port_buffer_level_bytes",
             "switch_port_rx_packets_total"], runs
-        assert len(parse_samples(body.decode())) == 829
+        assert len(parse_samples(body.decode())) == 843
         assert s.stop() == 0
     rc, out, err = run(binary, ["--metrics.port-families", "switch_port_nope"], wrapper=wrapper)
     assert rc == 2 and 'unknown family "switch_port_nope"' in err, err
