@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -16,8 +17,10 @@ static double boot_time_seconds(void)
     char line[256];
     double btime = 0;
     while (fgets(line, sizeof(line), fp))
-        if (sscanf(line, "btime %lf", &btime) == 1)
+        if (strncmp(line, "btime ", 6) == 0) {
+            btime = (double)strtoull(line + 6, NULL, 10);
             break;
+        }
     fclose(fp);
     return btime;
 }
@@ -49,14 +52,22 @@ int procstat_read(struct procstat *out)
     size_t n = fread(buf, 1, sizeof(buf) - 1, fp);
     fclose(fp);
     buf[n] = '\0';
-    /* The command name (field 2) may hold spaces and parentheses: parse after the last ')'. */
-    const char *p = strrchr(buf, ')');
-    unsigned long long utime = 0, stime = 0, start = 0, vsize = 0, rss = 0;
-    if (!p || sscanf(p + 2,
-                     "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %*d "
-                     "%*d %llu %llu %llu",
-                     &utime, &stime, &start, &vsize, &rss) != 5)
+    /* The command name (field 2) may hold spaces and parentheses: fields 3.. follow the
+     * last ')'. proc(5): 14 utime, 15 stime, 22 starttime, 23 vsize, 24 rss. */
+    char *p = strrchr(buf, ')');
+    unsigned long long field[25] = {0};
+    int n_fields = 2;
+    for (p = p ? p + 1 : NULL; p && *p && n_fields < 24;) {
+        while (*p == ' ')
+            p++;
+        char *end = p;
+        field[++n_fields] = strtoull(p, &end, 10);
+        p = *end ? end + 1 : end;
+    }
+    if (n_fields < 24)
         return -1;
+    unsigned long long utime = field[14], stime = field[15], start = field[22];
+    unsigned long long vsize = field[23], rss = field[24];
     double hz = (double)sysconf(_SC_CLK_TCK);
     long page = sysconf(_SC_PAGESIZE);
     out->cpu_seconds = (double)(utime + stime) / hz;
