@@ -127,6 +127,153 @@ static void test_cli_start_time_forms(void **state)
     assert_int_equal(cli_parse_time_ms("2026-11-22T08:00:00+01:00", &ms, NULL), -1);
 }
 
+/* ---- the flag table against its users ----------------------------------------------------- */
+
+#define README_PATH PROFILES_DIR "/../README.md"
+
+struct readme_flag {
+    char name[64]; /* "--port" or "-p" */
+    char arg[32];  /* "N", or "" */
+    int seen;
+};
+
+/* Every `-x`/`--name ARG` code span in the first column of README's "## Flags" table. */
+static size_t readme_flags(struct readme_flag *out, size_t max)
+{
+    size_t len = 0;
+    char *text = testutil_read_file(README_PATH, &len);
+    if (!text)
+        fail_msg("cannot read %s", README_PATH);
+    char *section = strstr(text, "\n## Flags\n");
+    if (!section)
+        fail_msg("%s has no \"## Flags\" section", README_PATH);
+    size_t n = 0;
+    int in_table = 0;
+    for (char *line = strchr(section + 1, '\n') + 1; line && *line;) {
+        char *eol = strchr(line, '\n');
+        if (eol)
+            *eol = '\0';
+        if (line[0] == '|') {
+            in_table = 1;
+            char *cell_end = strchr(line + 1, '|');
+            assert_non_null(cell_end);
+            *cell_end = '\0';
+            for (char *tick = strchr(line, '`'); tick; tick = strchr(tick + 1, '`')) {
+                char *close = strchr(tick + 1, '`');
+                assert_non_null(close);
+                *close = '\0';
+                if (tick[1] == '-') {
+                    assert_true(n < max);
+                    char *space = strchr(tick + 1, ' ');
+                    if (space)
+                        *space = '\0';
+                    snprintf(out[n].name, sizeof(out[n].name), "%s", tick + 1);
+                    snprintf(out[n].arg, sizeof(out[n].arg), "%s", space ? space + 1 : "");
+                    out[n].seen = 0;
+                    n++;
+                }
+                tick = close;
+            }
+        } else if (in_table) {
+            break; /* the table ended */
+        }
+        line = eol ? eol + 1 : NULL;
+    }
+    free(text);
+    return n;
+}
+
+static struct readme_flag *find_readme_flag(struct readme_flag *list, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(list[i].name, name) == 0)
+            return &list[i];
+    return NULL;
+}
+
+static void test_cli_readme_lists_exactly_the_flags(void **state)
+{
+    (void)state;
+    struct readme_flag doc[64];
+    size_t n_doc = readme_flags(doc, 64);
+    size_t n_flags = 0;
+    const struct cli_flag *flags = cli_flags(&n_flags);
+    assert_true(n_flags > 0);
+    for (size_t i = 0; i < n_flags; i++) {
+        char name[64];
+        snprintf(name, sizeof(name), "--%s", flags[i].name);
+        struct readme_flag *d = find_readme_flag(doc, n_doc, name);
+        if (!d) {
+            fail_msg("README.md's flag table lacks %s", name);
+            return;
+        }
+        d->seen++;
+        /* the argument is named as in the usage (the README may omit it on an alias) */
+        if (strcmp(d->arg, flags[i].arg ? flags[i].arg : "") != 0)
+            fail_msg("README.md: %s %s, usage says %s %s", name, d->arg, name,
+                     flags[i].arg ? flags[i].arg : "(no argument)");
+        if (flags[i].short_name) {
+            snprintf(name, sizeof(name), "-%c", flags[i].short_name);
+            d = find_readme_flag(doc, n_doc, name);
+            if (!d) {
+                fail_msg("README.md's flag table lacks %s", name);
+                return;
+            }
+            d->seen++;
+        }
+    }
+    for (size_t i = 0; i < n_doc; i++)
+        if (doc[i].seen != 1)
+            fail_msg("README.md's flag table lists %s %s", doc[i].name,
+                     doc[i].seen ? "more than once" : "but switchsim has no such flag");
+}
+
+static void test_cli_usage_lists_every_flag_within_80_columns(void **state)
+{
+    (void)state;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&text, &len);
+    assert_non_null(fp);
+    cli_usage(fp);
+    fclose(fp);
+    size_t n_flags = 0;
+    const struct cli_flag *flags = cli_flags(&n_flags);
+    for (size_t i = 0; i < n_flags; i++) {
+        char lead[96];
+        if (flags[i].short_name)
+            snprintf(lead, sizeof(lead), "\n  -%c, --%s%s%s", flags[i].short_name, flags[i].name,
+                     flags[i].arg ? " " : "", flags[i].arg ? flags[i].arg : "");
+        else
+            snprintf(lead, sizeof(lead), "\n  --%s%s%s", flags[i].name, flags[i].arg ? " " : "",
+                     flags[i].arg ? flags[i].arg : "");
+        if (!strstr(text, lead))
+            fail_msg("usage lacks \"%s\":\n%s", lead + 1, text);
+    }
+    for (const char *line = text; *line;) {
+        size_t width = strcspn(line, "\n");
+        if (width > 80)
+            fail_msg("usage line wider than 80 columns: %.*s", (int)width, line);
+        line += width + (line[width] == '\n');
+    }
+    assert_non_null(strstr(text, "(default: :19116)"));
+    free(text);
+}
+
+static void test_cli_every_short_flag_means_its_long_flag(void **state)
+{
+    (void)state;
+    struct options a, b;
+    struct errbuf err;
+    const char *short_argv[] = {"switchsim", "-p", "7", "-h"};
+    const char *long_argv[] = {"switchsim", "--port", "7", "--help"};
+    assert_int_equal(parse(&a, &err, 4, short_argv), 0);
+    assert_int_equal(parse(&b, &err, 4, long_argv), 0);
+    assert_int_equal(a.listen_port, 7);
+    assert_true(a.show_help);
+    assert_int_equal(memcmp(&a, &b, sizeof(a)), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -135,6 +282,9 @@ int main(void)
         cmocka_unit_test(test_cli_port_flag_overrides_listen_port),
         cmocka_unit_test(test_cli_bad_flags),
         cmocka_unit_test(test_cli_start_time_forms),
+        cmocka_unit_test(test_cli_readme_lists_exactly_the_flags),
+        cmocka_unit_test(test_cli_usage_lists_every_flag_within_80_columns),
+        cmocka_unit_test(test_cli_every_short_flag_means_its_long_flag),
     };
     return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
 }

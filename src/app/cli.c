@@ -1,39 +1,13 @@
-/* cli.c - command-line parsing (getopt_long). */
+/* cli.c - the flag table, and getopt_long's array, short options and usage made from it. */
 #include "app/cli.h"
 
 #include <ctype.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "base/units.h"
 #include "metrics/collectors.h"
-
-void cli_usage(FILE *to)
-{
-    fprintf(to,
-            "Usage: switchsim [flags]\n"
-            "\n"
-            "Simulated network-switch telemetry for Prometheus.\n"
-            "\n"
-            "Flags:\n"
-            "  --profile PATH              profile file, or directory of *.yaml (repeatable;\n"
-            "                              default: the installed profiles/default.yaml)\n"
-            "  -p, --port N                port to listen on (default %d)\n"
-            "  --web.listen-address ADDR   HOST:PORT or :PORT to listen on (default :%d,\n"
-            "                              all interfaces)\n"
-            "  --seed N                    random seed (default: the profile's, else 1)\n"
-            "  --start-time T              simulated time of tick 0, RFC 3339 UTC or Unix\n"
-            "                              seconds, not in the future (default: now)\n"
-            "  --no-timestamps             expose samples without timestamps\n"
-            "  --metrics.port-families L   comma-separated per-port families to expose,\n"
-            "                              e.g. switch_port_link_up,switch_port_rx_packets_total\n"
-            "                              (default all; see docs/METRICS.md)\n"
-            "  --check-config              validate the profiles and exit\n"
-            "  --log.level LEVEL           debug, info, warn or error (default info)\n"
-            "  --version                   print the version and exit\n"
-            "  -h, --help                  print this help and exit\n",
-            CLI_DEFAULT_PORT, CLI_DEFAULT_PORT);
-}
 
 int cli_parse_listen_address(const char *text, char *host, size_t host_bytes, uint16_t *port,
                              struct errbuf *err)
@@ -130,112 +104,261 @@ bad:
                       text);
 }
 
-enum {
-    OPT_PROFILE = 256,
-    OPT_LISTEN,
-    OPT_SEED,
-    OPT_START,
-    OPT_NO_TS,
-    OPT_FAMILIES,
-    OPT_CHECK,
-    OPT_LOG_LEVEL,
-    OPT_VERSION,
+/* ---- apply functions, one per flag ------------------------------------------------------ */
+
+static int apply_profile(struct options *o, const char *arg, struct errbuf *err)
+{
+    if (o->n_profiles == CLI_MAX_PROFILES)
+        return errbuf_set(err, "--profile: at most %d profiles", CLI_MAX_PROFILES);
+    o->profiles[o->n_profiles++] = arg;
+    return 0;
+}
+
+static int apply_port(struct options *o, const char *arg, struct errbuf *err)
+{
+    uint64_t n = 0;
+    if (units_parse_u64(arg, &n, NULL) < 0 || n > 65535)
+        return errbuf_set(err, "--port: expected a port number 0-65535, got \"%s\"", arg);
+    o->port_override = (int)n;
+    return 0;
+}
+
+static int apply_listen(struct options *o, const char *arg, struct errbuf *err)
+{
+    return cli_parse_listen_address(arg, o->listen_host, sizeof(o->listen_host), &o->listen_port,
+                                    err);
+}
+
+static int apply_seed(struct options *o, const char *arg, struct errbuf *err)
+{
+    if (units_parse_u64(arg, &o->seed, NULL) < 0)
+        return errbuf_set(err, "--seed: expected a non-negative integer, got \"%s\"", arg);
+    o->seed_set = 1;
+    return 0;
+}
+
+static int apply_start(struct options *o, const char *arg, struct errbuf *err)
+{
+    if (cli_parse_time_ms(arg, &o->start_ms, err) < 0)
+        return -1;
+    o->start_set = 1;
+    return 0;
+}
+
+static int apply_no_timestamps(struct options *o, const char *arg, struct errbuf *err)
+{
+    (void)arg;
+    (void)err;
+    o->timestamps = 0;
+    return 0;
+}
+
+static int apply_families(struct options *o, const char *arg, struct errbuf *err)
+{
+    return collectors_parse_port_families(arg, &o->port_families, err);
+}
+
+static int apply_check(struct options *o, const char *arg, struct errbuf *err)
+{
+    (void)arg;
+    (void)err;
+    o->check_config = 1;
+    return 0;
+}
+
+static int apply_log_level(struct options *o, const char *arg, struct errbuf *err)
+{
+    if (log_level_parse(arg, &o->log_level) < 0)
+        return errbuf_set(err, "--log.level: expected %s, got \"%s\"", LOG_LEVEL_CHOICES, arg);
+    return 0;
+}
+
+static int apply_version(struct options *o, const char *arg, struct errbuf *err)
+{
+    (void)arg;
+    (void)err;
+    o->show_version = 1;
+    return 0;
+}
+
+static int apply_help(struct options *o, const char *arg, struct errbuf *err)
+{
+    (void)arg;
+    (void)err;
+    o->show_help = 1;
+    return 0;
+}
+
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x)  STRINGIFY_(x)
+
+/* The one definition of every flag. README.md's flag table is checked against it. */
+static const struct cli_flag flags[] = {
+    {"profile", 0, "PATH", NULL, "the installed profiles/default.yaml",
+     "profile file, or directory of *.yaml (repeatable)", apply_profile},
+    {"port", 'p', "N", NULL, "the port of --web.listen-address",
+     "port to listen on; overrides the port of --web.listen-address, 0 picks a free one",
+     apply_port},
+    {"web.listen-address", 0, "ADDR", ":" STRINGIFY(CLI_DEFAULT_PORT), NULL,
+     "HOST:PORT, [IPV6]:PORT, or :PORT for all interfaces", apply_listen},
+    {"seed", 0, "N", NULL, "the profile's simulation.seed, else 1", "random seed", apply_seed},
+    {"start-time", 0, "T", NULL, "now",
+     "simulated time of tick 0, RFC 3339 UTC or Unix seconds, not in the future", apply_start},
+    {"no-timestamps", 0, NULL, NULL, NULL, "expose samples without timestamps",
+     apply_no_timestamps},
+    {"metrics.port-families", 0, "L", NULL, "all",
+     "comma-separated per-port families to expose, e.g. "
+     "switch_port_link_up,switch_port_rx_packets_total; names in docs/METRICS.md",
+     apply_families},
+    {"check-config", 0, NULL, NULL, NULL, "validate the profiles, print a summary and exit",
+     apply_check},
+    {"log.level", 0, "LEVEL", "info", NULL, LOG_LEVEL_CHOICES, apply_log_level},
+    {"version", 0, NULL, NULL, NULL, "print the version and exit", apply_version},
+    {"help", 'h', NULL, NULL, NULL, "print this help and exit", apply_help},
 };
+#define N_FLAGS (sizeof(flags) / sizeof(flags[0]))
+/* getopt_long returns this plus the row index for a long option. */
+#define LONG_ONLY_BASE 256
+
+const struct cli_flag *cli_flags(size_t *count_out)
+{
+    *count_out = N_FLAGS;
+    return flags;
+}
+
+/* ---- usage ------------------------------------------------------------------------------ */
+
+#define USAGE_HELP_COLUMN 30
+#define USAGE_WIDTH       80
+
+/* Writes text word-wrapped from column `col` (the cursor is there already) to USAGE_WIDTH. */
+static void write_wrapped(FILE *to, const char *text, int col)
+{
+    int at = col;
+    const char *p = text;
+    while (*p) {
+        size_t word = strcspn(p, " ");
+        if (at > col && at + 1 + (int)word > USAGE_WIDTH) {
+            fprintf(to, "\n%*s", col, "");
+            at = col;
+        } else if (at > col) {
+            fputc(' ', to);
+            at++;
+        }
+        fwrite(p, 1, word, to);
+        at += (int)word;
+        p += word;
+        while (*p == ' ')
+            p++;
+    }
+    fputc('\n', to);
+}
+
+void cli_usage(FILE *to)
+{
+    fputs("Usage: switchsim [flags]\n"
+          "\n"
+          "Simulated network-switch telemetry for Prometheus.\n"
+          "\n"
+          "Flags:\n",
+          to);
+    for (size_t i = 0; i < N_FLAGS; i++) {
+        const struct cli_flag *f = &flags[i];
+        char lead[96];
+        int col = 0;
+        if (f->short_name)
+            col = snprintf(lead, sizeof(lead), "  -%c, --%s", f->short_name, f->name);
+        else
+            col = snprintf(lead, sizeof(lead), "  --%s", f->name);
+        if (f->arg)
+            col += snprintf(lead + col, sizeof(lead) - (size_t)col, " %s", f->arg);
+        fputs(lead, to);
+        if (col + 2 > USAGE_HELP_COLUMN) {
+            fputc('\n', to);
+            col = 0;
+        }
+        fprintf(to, "%*s", USAGE_HELP_COLUMN - col, "");
+        char help[512];
+        const char *dflt = f->default_arg ? f->default_arg : f->default_note;
+        if (dflt)
+            snprintf(help, sizeof(help), "%s (default: %s)", f->help, dflt);
+        else
+            snprintf(help, sizeof(help), "%s", f->help);
+        write_wrapped(to, help, USAGE_HELP_COLUMN);
+    }
+}
+
+/* ---- parsing ---------------------------------------------------------------------------- */
+
+static const struct cli_flag *flag_by_short(int c)
+{
+    for (size_t i = 0; i < N_FLAGS; i++)
+        if (flags[i].short_name && flags[i].short_name == c)
+            return &flags[i];
+    return NULL;
+}
+
+static int set_defaults(struct options *out, struct errbuf *err)
+{
+    memset(out, 0, sizeof(*out));
+    out->port_override = -1;
+    out->timestamps = 1;
+    out->port_families = PORT_FAMILIES_ALL;
+    for (size_t i = 0; i < N_FLAGS; i++)
+        if (flags[i].default_arg && flags[i].apply(out, flags[i].default_arg, err) < 0)
+            return -1; /* a broken table; the unit tests parse no flags at all */
+    return 0;
+}
 
 int cli_parse(int argc, char **argv, struct options *out, struct errbuf *err)
 {
-    static const struct option longopts[] = {
-        {"profile", required_argument, NULL, OPT_PROFILE},
-        {"port", required_argument, NULL, 'p'},
-        {"web.listen-address", required_argument, NULL, OPT_LISTEN},
-        {"seed", required_argument, NULL, OPT_SEED},
-        {"start-time", required_argument, NULL, OPT_START},
-        {"no-timestamps", no_argument, NULL, OPT_NO_TS},
-        {"metrics.port-families", required_argument, NULL, OPT_FAMILIES},
-        {"check-config", no_argument, NULL, OPT_CHECK},
-        {"log.level", required_argument, NULL, OPT_LOG_LEVEL},
-        {"version", no_argument, NULL, OPT_VERSION},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    memset(out, 0, sizeof(*out));
-    out->listen_port = CLI_DEFAULT_PORT;
-    out->timestamps = 1;
-    out->port_families = PORT_FAMILIES_ALL;
-    out->log_level = LOG_LEVEL_INFO;
-    int port_flag = -1;
+    struct option longopts[N_FLAGS + 1];
+    char shortopts[2 * N_FLAGS + 2];
+    size_t ns = 0;
+    shortopts[ns++] = ':'; /* a missing value returns ':' rather than '?' */
+    for (size_t i = 0; i < N_FLAGS; i++) {
+        longopts[i] = (struct option){flags[i].name, flags[i].arg ? required_argument : no_argument,
+                                      NULL, LONG_ONLY_BASE + (int)i};
+        if (flags[i].short_name) {
+            shortopts[ns++] = flags[i].short_name;
+            if (flags[i].arg)
+                shortopts[ns++] = ':';
+        }
+    }
+    longopts[N_FLAGS] = (struct option){NULL, 0, NULL, 0};
+    shortopts[ns] = '\0';
+
+    if (set_defaults(out, err) < 0)
+        return -1;
     optind = 1;
     opterr = 0; /* we print our own message, once, with usage */
     for (;;) {
         int longindex = 0;
-        int c = getopt_long(argc, argv, ":p:h", longopts, &longindex);
+        int c = getopt_long(argc, argv, shortopts, longopts, &longindex);
         if (c == -1)
             break;
-        uint64_t n = 0;
-        switch (c) {
-        case OPT_PROFILE:
-            if (out->n_profiles == CLI_MAX_PROFILES)
-                return errbuf_set(err, "--profile: at most %d profiles", CLI_MAX_PROFILES);
-            out->profiles[out->n_profiles++] = optarg;
-            break;
-        case 'p':
-            if (units_parse_u64(optarg, &n, NULL) < 0 || n > 65535)
-                return errbuf_set(err, "--port: expected a port number 0-65535, got \"%s\"",
-                                  optarg);
-            port_flag = (int)n;
-            break;
-        case OPT_LISTEN:
-            if (cli_parse_listen_address(optarg, out->listen_host, sizeof(out->listen_host),
-                                         &out->listen_port, err) < 0)
+        const struct cli_flag *f = NULL;
+        if (c >= LONG_ONLY_BASE && c < LONG_ONLY_BASE + (int)N_FLAGS)
+            f = &flags[c - LONG_ONLY_BASE];
+        else if (c != ':' && c != '?')
+            f = flag_by_short(c);
+        if (f) {
+            if (f->apply(out, f->arg ? optarg : NULL, err) < 0)
                 return -1;
-            break;
-        case OPT_SEED:
-            if (units_parse_u64(optarg, &out->seed, NULL) < 0)
-                return errbuf_set(err, "--seed: expected a non-negative integer, got \"%s\"",
-                                  optarg);
-            out->seed_set = 1;
-            break;
-        case OPT_START:
-            if (cli_parse_time_ms(optarg, &out->start_ms, err) < 0)
-                return -1;
-            out->start_set = 1;
-            break;
-        case OPT_NO_TS:
-            out->timestamps = 0;
-            break;
-        case OPT_FAMILIES:
-            if (collectors_parse_port_families(optarg, &out->port_families, err) < 0)
-                return -1;
-            break;
-        case OPT_CHECK:
-            out->check_config = 1;
-            break;
-        case OPT_LOG_LEVEL:
-            if (log_level_parse(optarg, &out->log_level) < 0)
-                return errbuf_set(
-                    err, "--log.level: expected debug, info, warn or error, got \"%s\"", optarg);
-            break;
-        case OPT_VERSION:
-            out->show_version = 1;
-            break;
-        case 'h':
-            out->show_help = 1;
-            break;
-        case ':':
-            /* For long options optopt holds our enum value, not a character. */
-            if (optopt > 0 && optopt < 128 && isalnum(optopt))
-                return errbuf_set(err, "-%c needs a value", optopt);
-            return errbuf_set(err, "%s needs a value", argv[optind - 1]);
-        default:
-            if (optopt > 0 && optopt < 128 && isalnum(optopt))
-                return errbuf_set(err, "unknown flag -%c", optopt);
-            return errbuf_set(err, "unknown flag %s", argv[optind - 1]);
+            continue;
         }
+        /* For long options optopt holds our row value, not a character. */
+        bool short_flag = optopt > 0 && optopt < 128 && isalnum(optopt);
+        if (c == ':')
+            return short_flag ? errbuf_set(err, "-%c needs a value", optopt)
+                              : errbuf_set(err, "%s needs a value", argv[optind - 1]);
+        return short_flag ? errbuf_set(err, "unknown flag -%c", optopt)
+                          : errbuf_set(err, "unknown flag %s", argv[optind - 1]);
     }
     if (optind < argc)
         return errbuf_set(err, "unexpected argument \"%s\" (profiles go after --profile)",
                           argv[optind]);
-    if (port_flag >= 0)
-        out->listen_port = (uint16_t)port_flag;
+    if (out->port_override >= 0)
+        out->listen_port = (uint16_t)out->port_override;
     return 0;
 }

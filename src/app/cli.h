@@ -1,5 +1,10 @@
 /* cli.h - command-line flags -> struct options.
  *
+ * Every flag is one row of one table (cli.c): long name, short name, argument name,
+ * default, help text and the function that applies it. getopt_long's option array, the
+ * short-option string and the usage text are generated from that table; a unit test
+ * checks README.md's flag table against it.
+ *
  * Pure parsing: no I/O except cli_usage(). Exit-code policy lives in main.c:
  * 0 success, 1 runtime failure (e.g. port in use), 2 bad flag or bad profile. */
 #ifndef SWITCHSIM_CLI_H
@@ -20,6 +25,7 @@ struct options {
     size_t n_profiles;
     char listen_host[256]; /* "" = all interfaces */
     uint16_t listen_port;
+    int port_override; /* -p N, applied over listen_port after parsing; -1 = not given */
     uint64_t seed;
     int seed_set;
     int64_t start_ms; /* simulation start, ms since the epoch */
@@ -31,6 +37,21 @@ struct options {
     int show_help;
     int show_version;
 };
+
+/* One row of the flag table. */
+struct cli_flag {
+    const char *name;         /* long name without the leading "--" */
+    char short_name;          /* 0 = none */
+    const char *arg;          /* argument name shown in usage; NULL = the flag takes none */
+    const char *default_arg;  /* passed to apply() before parsing and shown; NULL = none */
+    const char *default_note; /* shown as the default when default_arg is NULL; NULL = none */
+    const char *help;         /* one sentence, no trailing period */
+    /* Applies the flag (arg is NULL for flags without argument); -1 with err on a bad value. */
+    int (*apply)(struct options *o, const char *arg, struct errbuf *err);
+};
+
+/* The table, in usage order; *count_out receives the number of rows. Static storage. */
+const struct cli_flag *cli_flags(size_t *count_out);
 
 /* Returns 0, or -1 with err saying which flag is wrong and why. */
 int cli_parse(int argc, char **argv, struct options *out, struct errbuf *err);

@@ -8,6 +8,9 @@
 
 enum log_level { LOG_LEVEL_ERROR = 0, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
 
+/* The names log_level_parse() accepts, for help and error texts. */
+#define LOG_LEVEL_CHOICES "debug, info, warn or error"
+
 /* Parses "debug", "info", "warn" or "error"; returns -1 for anything else. */
 int log_level_parse(const char *name, enum log_level *out);
 void log_set_level(enum log_level level);
