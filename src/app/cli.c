@@ -173,6 +173,13 @@ static int apply_log_level(struct options *o, const char *arg, struct errbuf *er
     return 0;
 }
 
+static int apply_log_format(struct options *o, const char *arg, struct errbuf *err)
+{
+    if (log_format_parse(arg, &o->log_format) < 0)
+        return errbuf_set(err, "--log.format: expected %s, got \"%s\"", LOG_FORMAT_CHOICES, arg);
+    return 0;
+}
+
 static int apply_version(struct options *o, const char *arg, struct errbuf *err)
 {
     (void)arg;
@@ -212,7 +219,10 @@ static const struct cli_flag flags[] = {
      apply_families},
     {"check-config", 0, NULL, NULL, NULL, "validate the profiles, print a summary and exit",
      apply_check},
-    {"log.level", 0, "LEVEL", "info", NULL, LOG_LEVEL_CHOICES, apply_log_level},
+    {"log.level", 0, "LEVEL", "info", NULL, "least severe level to log: " LOG_LEVEL_CHOICES,
+     apply_log_level},
+    {"log.format", 0, "FORMAT", "logfmt", NULL, "log line format on stderr: " LOG_FORMAT_CHOICES,
+     apply_log_format},
     {"version", 0, NULL, NULL, NULL, "print the version and exit", apply_version},
     {"help", 'h', NULL, NULL, NULL, "print this help and exit", apply_help},
 };

@@ -34,6 +34,7 @@ struct options {
     unsigned port_families; /* mask of enum port_family_id (collectors.h) */
     int check_config;
     enum log_level log_level;
+    enum log_format log_format;
     int show_help;
     int show_version;
 };

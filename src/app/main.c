@@ -55,8 +55,8 @@ static int run(const struct options *opts, struct fleet *fleet)
     struct sim *sim = sim_new(fleet, seed, start_ms);
     uint64_t catch_up = sim_tick_at(sim, now_ms);
     if (catch_up * (fleet->n_ports ? fleet->n_ports : 1) > CATCH_UP_NOTICE_PORT_TICKS)
-        log_info("catching up from --start-time", "ticks=%llu ports=%zu",
-                 (unsigned long long)catch_up, fleet->n_ports);
+        log_info("catching up from --start-time", LOG_U64("ticks", catch_up),
+                 LOG_U64("ports", fleet->n_ports));
     sim_advance_to(sim, catch_up);
 
     struct build_info build = {SWITCHSIM_VERSION, SWITCHSIM_REVISION};
@@ -77,13 +77,13 @@ static int run(const struct options *opts, struct fleet *fleet)
         rc = 1;
         goto out;
     }
-    log_info("Starting switchsim",
-             "version=%s revision=%s devices=%zu ports=%zu seed=%llu "
-             "tick_ms=%llu timestamps=%s",
-             SWITCHSIM_VERSION, SWITCHSIM_REVISION, fleet->n_devices, fleet->n_ports,
-             (unsigned long long)seed, (unsigned long long)fleet->tick_ms,
-             opts->timestamps ? "true" : "false");
-    log_info("Listening on", "address=%s:%u", opts->listen_host, (unsigned)http_port(srv));
+    log_info("Starting switchsim", LOG_STR("version", SWITCHSIM_VERSION),
+             LOG_STR("revision", SWITCHSIM_REVISION), LOG_U64("devices", fleet->n_devices),
+             LOG_U64("ports", fleet->n_ports), LOG_U64("seed", seed),
+             LOG_U64("tick_ms", fleet->tick_ms), LOG_BOOL("timestamps", opts->timestamps));
+    char address[300];
+    snprintf(address, sizeof(address), "%s:%u", opts->listen_host, (unsigned)http_port(srv));
+    log_info("Listening on", LOG_STR("address", address));
 
     sigset_t stop_signals;
     sigemptyset(&stop_signals);
@@ -92,7 +92,7 @@ static int run(const struct options *opts, struct fleet *fleet)
     int sig = 0;
     while (sigwait(&stop_signals, &sig) != 0) {
     }
-    log_info("Shutting down", "signal=%s", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    log_info("Shutting down", LOG_STR("signal", sig == SIGINT ? "SIGINT" : "SIGTERM"));
 out:
     http_stop(srv);
     exporter_free(exporter);
@@ -128,6 +128,7 @@ int main(int argc, char **argv)
         return 0;
     }
     log_set_level(opts.log_level);
+    log_set_format(opts.log_format);
 
     const char *fallback[1];
     const char *const *paths = opts.profiles;

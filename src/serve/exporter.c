@@ -141,9 +141,8 @@ static struct body *render_locked(struct exporter *e, struct errbuf *err)
     struct body *b = body_new(data, len, cap, BODY_IDENTITY, e->sim);
     e->size_hint_bytes = b->len;
     e->last_render_seconds = monotonic_seconds() - t0;
-    log_debug("rendered", "tick=%llu bytes=%zu series=%llu seconds=%.6f",
-              (unsigned long long)b->tick, b->len, (unsigned long long)w.n_samples,
-              e->last_render_seconds);
+    log_debug("rendered", LOG_U64("tick", b->tick), LOG_U64("bytes", b->len),
+              LOG_U64("series", w.n_samples), LOG_F64("seconds", e->last_render_seconds));
     return b;
 }
 
@@ -154,8 +153,8 @@ static struct body *gzip_locked(struct exporter *e, const struct body *plain, st
     size_t len = 0;
     if (compress_gzip(plain->data, plain->len, &data, &len, err) < 0)
         return NULL;
-    log_debug("compressed", "tick=%llu bytes=%zu gzip_bytes=%zu seconds=%.6f",
-              (unsigned long long)plain->tick, plain->len, len, monotonic_seconds() - t0);
+    log_debug("compressed", LOG_U64("tick", plain->tick), LOG_U64("bytes", plain->len),
+              LOG_U64("gzip_bytes", len), LOG_F64("seconds", monotonic_seconds() - t0));
     return body_new(data, len, len, BODY_GZIP, e->sim);
 }
 

@@ -7,6 +7,7 @@ Prints one line per test and closes with "integration: N passed, N failed".
 """
 import argparse
 import gzip
+import json
 import os
 import re
 import signal
@@ -320,6 +321,62 @@ def port_family_selection(binary, wrapper):
         assert s.stop() == 0
     rc, out, err = run(binary, ["--metrics.port-families", "switch_port_nope"], wrapper=wrapper)
     assert rc == 2 and 'unknown family "switch_port_nope"' in err, err
+
+
+LOGFMT_PAIR = r'([A-Za-z0-9_.-]+)=("(?:[^"\\]|\\.)*"|[^\s"=]*)'
+LOGFMT_LINE = re.compile(r'^%s(?: %s)*$' % (LOGFMT_PAIR, LOGFMT_PAIR))
+FORGED_PATH = "/x%22%0Ats=2026-11-22T08:00:00.000Z%20level=error%20msg=%22forged"
+FORGED_DECODED = '/x"\nts=2026-11-22T08:00:00.000Z level=error msg="forged'
+
+
+def parse_logfmt(line):
+    """{key: value} of one logfmt line; quoted values use JSON's escapes (as go-logfmt's)."""
+    assert LOGFMT_LINE.match(line), "not a logfmt line: %r" % line
+    out = {}
+    for key, value in re.findall(LOGFMT_PAIR, line):
+        assert key not in out, "key %s twice in %r" % (key, line)
+        out[key] = json.loads(value) if value.startswith('"') else value
+    return out
+
+
+def stderr_records(text, parse):
+    lines = text.split("\n")
+    assert lines[-1] == "", "stderr does not end with a newline: %r" % lines[-1]
+    return [parse(line) for line in lines[:-1]]
+
+
+@test
+def forged_path_is_one_escaped_logfmt_line(binary, wrapper):
+    with Switchsim(binary, ["--profile", SMALL, "--log.level", "debug"] + LISTEN, wrapper) as s:
+        assert s.get(FORGED_PATH)[0] == 404
+        assert s.get()[0] == 200
+        assert s.stop() == 0
+        records = stderr_records(s.stderr(), parse_logfmt)
+    assert all(list(r)[:3] == ["ts", "level", "msg"] for r in records), records
+    assert not [r for r in records if r["level"] == "error"], records
+    requests = [r for r in records if r["msg"] == "request"]
+    assert [r["path"] for r in requests] == [FORGED_DECODED, "/metrics"], requests
+    rendered = [r for r in records if r["msg"] == "rendered"]
+    assert rendered and int(rendered[0]["series"]) > 0, records
+
+
+@test
+def json_log_lines_parse(binary, wrapper):
+    with Switchsim(binary, ["--profile", SMALL, "--log.level", "debug", "--log.format", "json"]
+                   + LISTEN, wrapper) as s:
+        assert s.get(FORGED_PATH)[0] == 404
+        assert s.get(headers={"Accept-Encoding": "gzip"})[0] == 200
+        assert s.stop() == 0
+        records = stderr_records(s.stderr(), json.loads)
+    assert all(list(r)[:3] == ["ts", "level", "msg"] for r in records), records
+    by_msg = {r["msg"]: r for r in records}
+    requests = [r for r in records if r["msg"] == "request"]
+    assert [r["path"] for r in requests] == [FORGED_DECODED, "/metrics"], requests
+    assert by_msg["Starting switchsim"]["timestamps"] is True
+    assert isinstance(by_msg["rendered"]["bytes"], int) and by_msg["rendered"]["bytes"] > 0
+    assert isinstance(by_msg["compressed"]["seconds"], float)
+    assert by_msg["Shutting down"]["signal"] == "SIGTERM"
+    assert not [r for r in records if r["level"] == "error"], records
 
 
 VALGRIND_TESTS = {"metrics_valid_for_promtool_and_prometheus_client", "http_routes",
