@@ -71,9 +71,13 @@ static int run(const struct options *opts, struct fleet *fleet)
     struct http_options http_opts = {
         .host = opts->listen_host, .port = opts->listen_port, .version = SWITCHSIM_VERSION};
     struct http_server *srv = NULL;
-    if (exporter_start_ticker(exporter, &err) < 0 ||
-        !(srv = http_start(&http_opts, exporter, fleet, &err))) {
-        fprintf(stderr, "switchsim: error: %s\n", err.msg);
+    if (exporter_start_ticker(exporter, &err) < 0) {
+        log_error("Cannot start the simulation ticker", LOG_STR("err", err.msg));
+        rc = 1;
+        goto out;
+    }
+    if (!(srv = http_start(&http_opts, exporter, fleet, &err))) {
+        log_error("Cannot start the HTTP server", LOG_STR("err", err.msg));
         rc = 1;
         goto out;
     }
@@ -140,7 +144,11 @@ int main(int argc, char **argv)
     }
     struct fleet *fleet = NULL;
     if (profile_load(paths, n_paths, &fleet, &err) < 0) {
-        fprintf(stderr, "switchsim: error: %s\n", err.msg);
+        /* --check-config is a tool: a plain line. At start-up the logger says it. */
+        if (opts.check_config)
+            fprintf(stderr, "switchsim: error: %s\n", err.msg);
+        else
+            log_error("Error loading profiles", LOG_STR("err", err.msg));
         return 2;
     }
     if (opts.check_config) {

@@ -224,12 +224,19 @@ def http_routes(binary, wrapper):
 @test
 def bad_profile_exit_2_with_position(binary, wrapper):
     bad = os.path.join(FIX, "bad", "bad_speed.yaml")
+    what = ("%s:6:16: devices[0].port_groups[0].speed: expected a speed such as 25G, 100Gbps or "
+            "400Gb/s, got \"fast\"" % bad)
     rc, out, err = run(binary, ["--profile", bad] + LISTEN, wrapper=wrapper)
     assert rc == 2, rc
-    assert err == ("switchsim: error: %s:6:16: devices[0].port_groups[0].speed: expected a speed "
-                   "such as 25G, 100Gbps or 400Gb/s, got \"fast\"\n" % bad), err
+    records = stderr_records(err, parse_logfmt)
+    assert [(r["level"], r["msg"], r["err"]) for r in records] == [
+        ("error", "Error loading profiles", what)], err
+    rc, out, err = run(binary, ["--profile", bad, "--log.format", "json"] + LISTEN,
+                       wrapper=wrapper)
+    assert rc == 2 and [r["err"] for r in stderr_records(err, json.loads)] == [what], err
+    # --check-config is a tool: the same error as a plain line
     rc, out, err = run(binary, ["--check-config", "--profile", bad], wrapper=wrapper)
-    assert rc == 2 and ":6:16:" in err
+    assert rc == 2 and err == "switchsim: error: %s\n" % what, err
 
 
 @test
@@ -262,9 +269,10 @@ def port_in_use_exit_1(binary, wrapper):
         rc, out, err = run(binary, ["--profile", SMALL, "--web.listen-address",
                                     "127.0.0.1:%d" % s.port], wrapper=wrapper)
         assert rc == 1, rc
-        lines = [line for line in err.splitlines() if "error" in line]
-        assert lines == ["switchsim: error: cannot listen on 127.0.0.1:%d: Address already in use"
-                         % s.port], err
+        errors = [r for r in stderr_records(err, parse_logfmt) if r["level"] == "error"]
+        assert [(r["msg"], r["err"]) for r in errors] == [
+            ("Cannot start the HTTP server",
+             "cannot listen on 127.0.0.1:%d: Address already in use" % s.port)], err
         assert s.stop() == 0
 
 
