@@ -97,6 +97,19 @@ static void test_cli_bad_flags(void **state)
          3,
          "--start-time: expected RFC 3339 UTC such as 2026-11-22T08:00:00Z or Unix seconds, got "
          "\"yesterday\""},
+        {{"switchsim", "--start-time", "2026-02-31T00:00:00Z"},
+         3,
+         "--start-time: 2026-02-31 is not a date (2026-02 has 28 days)"},
+        {{"switchsim", "--start-time", "2016-12-31T23:59:60Z"},
+         3,
+         "--start-time: second 60 (a leap second) has no Unix time; use :59 or the next minute, "
+         "got \"2016-12-31T23:59:60Z\""},
+        {{"switchsim", "--start-time", "1969-12-31T23:59:59Z"},
+         3,
+         "--start-time: 1969-12-31T23:59:59Z is before 1970-01-01"},
+        {{"switchsim", "--log.format", "text"},
+         3,
+         "--log.format: expected logfmt or json, got \"text\""},
         {{"switchsim", "profile.yaml"},
          2,
          "unexpected argument \"profile.yaml\" (profiles go after --profile)"},
@@ -124,7 +137,40 @@ static void test_cli_start_time_forms(void **state)
     assert_int_equal(cli_parse_time_ms("1795334400", &ms, NULL), 0);
     assert_int_equal(ms, 1795334400000LL);
     assert_int_equal(cli_parse_time_ms("2026-13-01T00:00:00Z", &ms, NULL), -1);
+    /* the last day of every month, and leap years: 2024 yes, 2100 no, 2000 yes */
+    assert_int_equal(cli_parse_time_ms("2024-02-29T00:00:00Z", &ms, NULL), 0);
+    assert_int_equal(ms, 1709164800000LL); /* date -u -d 2024-02-29 +%s */
+    assert_int_equal(cli_parse_time_ms("2000-02-29T12:00:00Z", &ms, NULL), 0);
+    assert_int_equal(cli_parse_time_ms("2026-12-31T23:59:59.999Z", &ms, NULL), 0);
+    assert_int_equal(ms, 1798761599999LL);
+    assert_int_equal(cli_parse_time_ms("2026-04-30T00:00:00Z", &ms, NULL), 0);
+    static const char *const impossible[] = {
+        "2026-02-31T00:00:00Z", "2026-02-29T00:00:00Z", "2100-02-29T00:00:00Z",
+        "2026-04-31T00:00:00Z", "2026-06-31T00:00:00Z", "2026-09-31T00:00:00Z",
+        "2026-11-31T00:00:00Z", "2026-01-32T00:00:00Z", "2026-01-00T00:00:00Z",
+    };
+    for (size_t i = 0; i < sizeof(impossible) / sizeof(impossible[0]); i++)
+        if (cli_parse_time_ms(impossible[i], &ms, NULL) != -1)
+            fail_msg("%s was accepted", impossible[i]);
     assert_int_equal(cli_parse_time_ms("2026-11-22T08:00:00+01:00", &ms, NULL), -1);
+}
+
+static void test_cli_validate_rejects_a_future_start(void **state)
+{
+    (void)state;
+    const char *argv[] = {"switchsim", "--start-time", "2026-11-22T08:00:00Z", "--check-config"};
+    struct options o;
+    struct errbuf err;
+    assert_int_equal(parse(&o, &err, 4, argv), 0);
+    int64_t start_ms = 1795334400000LL;
+    assert_int_equal(cli_validate(&o, start_ms, &err), 0); /* now is allowed */
+    assert_int_equal(cli_validate(&o, start_ms + 1, &err), 0);
+    assert_int_equal(cli_validate(&o, start_ms - 1500, &err), -1);
+    assert_string_equal(err.msg, "--start-time is in the future (1.500 s ahead of now); samples "
+                                 "must not be timestamped ahead of the clock");
+    const char *no_start[] = {"switchsim"};
+    assert_int_equal(parse(&o, &err, 1, no_start), 0);
+    assert_int_equal(cli_validate(&o, 0, &err), 0);
 }
 
 /* ---- the flag table against its users ----------------------------------------------------- */
@@ -282,6 +328,7 @@ int main(void)
         cmocka_unit_test(test_cli_port_flag_overrides_listen_port),
         cmocka_unit_test(test_cli_bad_flags),
         cmocka_unit_test(test_cli_start_time_forms),
+        cmocka_unit_test(test_cli_validate_rejects_a_future_start),
         cmocka_unit_test(test_cli_readme_lists_exactly_the_flags),
         cmocka_unit_test(test_cli_usage_lists_every_flag_within_80_columns),
         cmocka_unit_test(test_cli_every_short_flag_means_its_long_flag),

@@ -51,6 +51,17 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
     return era * 146097 + (int64_t)doe - 719468;
 }
 
+static int is_leap_year(unsigned y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static unsigned days_in_month(unsigned y, unsigned m)
+{
+    static const unsigned days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return m == 2 && is_leap_year(y) ? 29 : days[m - 1];
+}
+
 static int digits(const char *s, int n, unsigned *out)
 {
     unsigned v = 0;
@@ -93,8 +104,19 @@ int cli_parse_time_ms(const char *text, int64_t *out_ms, struct errbuf *err)
     }
     if (strcmp(t, "Z") != 0 && strcmp(t, "z") != 0)
         goto bad;
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
+    if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 60)
         goto bad;
+    if (d > days_in_month(y, mo))
+        return errbuf_set(err, "--start-time: %.10s is not a date (%04u-%02u has %u days)", text, y,
+                          mo, days_in_month(y, mo));
+    /* Unix time has no leap second: 23:59:60 would silently become the next day's 00:00:00. */
+    if (s == 60)
+        return errbuf_set(err,
+                          "--start-time: second 60 (a leap second) has no Unix time; use :59 "
+                          "or the next minute, got \"%s\"",
+                          text);
+    if (y < 1970)
+        return errbuf_set(err, "--start-time: %s is before 1970-01-01", text);
     *out_ms = ((days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60000 + (int64_t)s * 1000 + ms;
     return 0;
 bad:
@@ -317,6 +339,16 @@ static int set_defaults(struct options *out, struct errbuf *err)
     for (size_t i = 0; i < N_FLAGS; i++)
         if (flags[i].default_arg && flags[i].apply(out, flags[i].default_arg, err) < 0)
             return -1; /* a broken table; the unit tests parse no flags at all */
+    return 0;
+}
+
+int cli_validate(const struct options *o, int64_t now_ms, struct errbuf *err)
+{
+    if (o->start_set && o->start_ms > now_ms)
+        return errbuf_set(err,
+                          "--start-time is in the future (%.3f s ahead of now); samples must not "
+                          "be timestamped ahead of the clock",
+                          (double)(o->start_ms - now_ms) / 1000.0);
     return 0;
 }
 

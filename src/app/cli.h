@@ -56,12 +56,17 @@ const struct cli_flag *cli_flags(size_t *count_out);
 
 /* Returns 0, or -1 with err saying which flag is wrong and why. */
 int cli_parse(int argc, char **argv, struct options *out, struct errbuf *err);
+/* Checks what needs the clock: --start-time must not be after now_ms (ms since the epoch).
+ * Returns 0, or -1 with err. Run by the normal start and by --check-config alike. */
+int cli_validate(const struct options *o, int64_t now_ms, struct errbuf *err);
 void cli_usage(FILE *to);
 
 /* "HOST:PORT", ":PORT", "[v6addr]:PORT". */
 int cli_parse_listen_address(const char *text, char *host, size_t host_bytes, uint16_t *port,
                              struct errbuf *err);
-/* RFC 3339 UTC ("2026-11-22T08:00:00Z", optional .fff) or Unix seconds ("1763798400"). */
+/* RFC 3339 UTC ("2026-11-22T08:00:00Z", optional .fff) or Unix seconds ("1763798400"),
+ * not before 1970. Rejects impossible dates (2026-02-31, 2025-02-29) and second 60: Unix
+ * time cannot represent a leap second. */
 int cli_parse_time_ms(const char *text, int64_t *out_ms, struct errbuf *err);
 
 #endif /* SWITCHSIM_CLI_H */

@@ -47,9 +47,8 @@ static int run(const struct options *opts, struct fleet *fleet)
     if (!opts->start_set) {
         /* Tick boundaries on multiples of the tick since the epoch: tidy timestamps. */
         start_ms = now_ms - now_ms % (int64_t)fleet->tick_ms;
-    } else if (start_ms > now_ms) {
-        fprintf(stderr,
-                "switchsim: error: --start-time is in the future; timestamps must not be\n");
+    } else if (start_ms > now_ms) { /* checked at start-up; here only if the clock stepped back */
+        log_error("--start-time is in the future", LOG_I64("ahead_ms", start_ms - now_ms));
         return 2;
     }
     struct sim *sim = sim_new(fleet, seed, start_ms);
@@ -105,6 +104,14 @@ out:
     return rc;
 }
 
+/* A bad flag: the error, the usage, exit 2. The logger is not set up yet. */
+static int bad_flag(const struct errbuf *err)
+{
+    fprintf(stderr, "switchsim: error: %s\n\n", err->msg);
+    cli_usage(stderr);
+    return 2;
+}
+
 int main(int argc, char **argv)
 {
     /* Block the stop signals before any thread exists so every thread inherits the
@@ -119,9 +126,7 @@ int main(int argc, char **argv)
     struct options opts;
     struct errbuf err;
     if (cli_parse(argc, argv, &opts, &err) < 0) {
-        fprintf(stderr, "switchsim: error: %s\n\n", err.msg);
-        cli_usage(stderr);
-        return 2;
+        return bad_flag(&err);
     }
     if (opts.show_help) {
         cli_usage(stdout);
@@ -130,6 +135,9 @@ int main(int argc, char **argv)
     if (opts.show_version) {
         printf("switchsim, version %s (revision: %s)\n", SWITCHSIM_VERSION, SWITCHSIM_REVISION);
         return 0;
+    }
+    if (cli_validate(&opts, exporter_now_ms(), &err) < 0) {
+        return bad_flag(&err);
     }
     log_set_level(opts.log_level);
     log_set_format(opts.log_format);

@@ -251,12 +251,18 @@ def bad_flags_print_usage_exit_2(binary, wrapper):
     for args, msg in [(["--bogus"], "unknown flag --bogus"),
                       (["-p", "http"], '--port: expected a port number 0-65535, got "http"'),
                       (["--start-time", "2999-01-01T00:00:00Z", "--profile", SMALL],
-                       "--start-time is in the future")]:
+                       "--start-time is in the future"),
+                      # --check-config applies the same checks as a normal start
+                      (["--check-config", "--start-time", "2999-01-01T00:00:00Z", "--profile",
+                        SMALL], "--start-time is in the future"),
+                      (["--check-config", "--start-time", str(int(time.time()) + 3600),
+                        "--profile", SMALL], "--start-time is in the future"),
+                      (["--check-config", "--start-time", "2026-02-31T00:00:00Z", "--profile",
+                        SMALL], "--start-time: 2026-02-31 is not a date (2026-02 has 28 days)")]:
         rc, out, err = run(binary, args, wrapper=wrapper)
         assert rc == 2, (args, rc)
-        assert msg in err, err
-        if "future" not in msg:
-            assert "Usage: switchsim" in err
+        assert err.startswith("switchsim: error: " + msg), err
+        assert "Usage: switchsim" in err and out == "", (out, err)
     rc, out, err = run(binary, ["--help"], wrapper=wrapper)
     assert rc == 0 and out.startswith("Usage: switchsim")
     rc, out, err = run(binary, ["--version"], wrapper=wrapper)
