@@ -1,7 +1,5 @@
-/* main.c - wiring: flags -> profiles -> simulation -> collectors -> exporter -> HTTP,
- * then wait for SIGINT/SIGTERM and tear everything down in reverse order. */
-#include <errno.h>
-#include <pthread.h>
+/* main.c - wiring: flags -> signal thread -> profiles -> simulation -> collectors ->
+ * exporter -> HTTP, then wait for SIGINT/SIGTERM and tear everything down in reverse order. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +7,7 @@
 #include <unistd.h>
 
 #include "app/cli.h"
+#include "app/signals.h"
 #include "base/log.h"
 #include "config/profile.h"
 #include "metrics/collectors.h"
@@ -88,14 +87,9 @@ static int run(const struct options *opts, struct fleet *fleet)
     snprintf(address, sizeof(address), "%s:%u", opts->listen_host, (unsigned)http_port(srv));
     log_info("Listening on", LOG_STR("address", address));
 
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    int sig = 0;
-    while (sigwait(&stop_signals, &sig) != 0) {
-    }
-    log_info("Shutting down", LOG_STR("signal", sig == SIGINT ? "SIGINT" : "SIGTERM"));
+    signals_running();
+    int sig = signals_wait_stop();
+    log_info("Shutting down", LOG_STR("signal", signals_name(sig)));
 out:
     http_stop(srv);
     exporter_free(exporter);
@@ -112,22 +106,45 @@ static int bad_flag(const struct errbuf *err)
     return 2;
 }
 
+/* Loads the profiles, then checks them (--check-config) or runs. Returns the exit code. */
+static int load_and_run(const struct options *opts)
+{
+    const char *fallback[1];
+    const char *const *paths = opts->profiles;
+    size_t n_paths = opts->n_profiles;
+    if (n_paths == 0) {
+        fallback[0] = default_profile();
+        paths = fallback;
+        n_paths = 1;
+    }
+    struct errbuf err;
+    struct fleet *fleet = NULL;
+    if (profile_load(paths, n_paths, &fleet, &err) < 0) {
+        /* --check-config is a tool: a plain line. At start-up the logger says it. */
+        if (opts->check_config)
+            fprintf(stderr, "switchsim: error: %s\n", err.msg);
+        else
+            log_error("Error loading profiles", LOG_STR("err", err.msg));
+        return 2;
+    }
+    int rc = 0;
+    if (opts->check_config)
+        printf("switchsim: profiles OK: %zu devices, %zu ports, %llu series\n", fleet->n_devices,
+               fleet->n_ports,
+               (unsigned long long)collectors_series_count(fleet, opts->port_families));
+    else
+        rc = run(opts, fleet);
+    fleet_free(fleet);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
-    /* Block the stop signals before any thread exists so every thread inherits the
-     * mask and only sigwait() in run() sees them: no work in signal handlers. */
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
     signal(SIGPIPE, SIG_IGN);
-
     struct options opts;
     struct errbuf err;
-    if (cli_parse(argc, argv, &opts, &err) < 0) {
+    if (cli_parse(argc, argv, &opts, &err) < 0)
         return bad_flag(&err);
-    }
     if (opts.show_help) {
         cli_usage(stdout);
         return 0;
@@ -136,37 +153,17 @@ int main(int argc, char **argv)
         printf("switchsim, version %s (revision: %s)\n", SWITCHSIM_VERSION, SWITCHSIM_REVISION);
         return 0;
     }
-    if (cli_validate(&opts, exporter_now_ms(), &err) < 0) {
+    if (cli_validate(&opts, exporter_now_ms(), &err) < 0)
         return bad_flag(&err);
-    }
     log_set_level(opts.log_level);
     log_set_format(opts.log_format);
-
-    const char *fallback[1];
-    const char *const *paths = opts.profiles;
-    size_t n_paths = opts.n_profiles;
-    if (n_paths == 0) {
-        fallback[0] = default_profile();
-        paths = fallback;
-        n_paths = 1;
+    /* Before any other thread exists, so all inherit the blocked signals; from here on a
+     * stop signal ends any stage of the start promptly (signals.h). */
+    if (signals_start(&err) < 0) {
+        log_error("Cannot start", LOG_STR("err", err.msg));
+        return 1;
     }
-    struct fleet *fleet = NULL;
-    if (profile_load(paths, n_paths, &fleet, &err) < 0) {
-        /* --check-config is a tool: a plain line. At start-up the logger says it. */
-        if (opts.check_config)
-            fprintf(stderr, "switchsim: error: %s\n", err.msg);
-        else
-            log_error("Error loading profiles", LOG_STR("err", err.msg));
-        return 2;
-    }
-    if (opts.check_config) {
-        printf("switchsim: profiles OK: %zu devices, %zu ports, %llu series\n", fleet->n_devices,
-               fleet->n_ports,
-               (unsigned long long)collectors_series_count(fleet, opts.port_families));
-        fleet_free(fleet);
-        return 0;
-    }
-    int rc = run(&opts, fleet);
-    fleet_free(fleet);
+    int rc = load_and_run(&opts);
+    signals_stop();
     return rc;
 }

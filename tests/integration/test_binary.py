@@ -13,13 +13,15 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 import traceback
 
 from prometheus_client.parser import text_string_to_metric_families
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from switchsim_proc import Switchsim, run  # noqa: E402
+from switchsim_proc import Switchsim, run, wait_for  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FIX = os.path.join(ROOT, "tests", "fixtures", "profiles")
@@ -391,6 +393,94 @@ def json_log_lines_parse(binary, wrapper):
     assert isinstance(by_msg["compressed"]["seconds"], float)
     assert by_msg["Shutting down"]["signal"] == "SIGTERM"
     assert not [r for r in records if r["level"] == "error"], records
+
+
+class Starting:
+    """A switchsim that has not finished starting (or never will): stderr collected by a
+    thread, the process killed by PID on the way out."""
+
+    def __init__(self, binary, args, wrapper):
+        self.proc = subprocess.Popen(list(wrapper or []) + [binary] + list(args),
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                     start_new_session=True)
+        self.lines = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        for line in self.proc.stderr:
+            self.lines.append(line)
+
+    def logged(self, msg):
+        return [r for r in (parse_logfmt(x.rstrip("\n")) for x in list(self.lines))
+                if r["msg"] == msg]
+
+    def stop_within(self, sig, seconds):
+        """Sends sig; returns the exit code, or None if the process outlived `seconds`."""
+        self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(seconds)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+        self.reader.join(5)
+        return False
+
+
+@test
+def sigterm_ends_a_hanging_profile_load(binary, wrapper):
+    """A profile path that is a FIFO nobody writes to: the loader either refuses it (exit 2)
+    or blocks in open(); either way SIGTERM ends the process within a second, and SIGHUP,
+    SIGUSR1 and SIGUSR2 meanwhile do not kill it."""
+    with tempfile.TemporaryDirectory() as tmp:
+        fifo = os.path.join(tmp, "fifo.yaml")
+        os.mkfifo(fifo)
+        with Starting(binary, ["--profile", fifo] + LISTEN, wrapper) as p:
+            time.sleep(0.5)  # let it reach the loader
+            if p.proc.poll() is None:
+                for sig in (signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2):
+                    p.proc.send_signal(sig)
+                assert wait_for(lambda: len(p.logged("Signal ignored")) == 2, 5), p.lines
+                assert p.proc.poll() is None, "killed by SIGHUP/SIGUSR1/SIGUSR2: %r" % p.lines
+            rc = p.stop_within(signal.SIGTERM, 1.0)
+            assert rc is not None, "still running 1 s after SIGTERM"
+            assert rc != 0, rc
+
+
+@test
+def sigterm_ends_the_catch_up(binary, wrapper):
+    """A year of catch-up from --start-time takes minutes; SIGTERM ends it within a second."""
+    year_ago = str(int(time.time()) - 365 * 86400)
+    with Starting(binary, ["--profile", DEFAULT, "--start-time", year_ago] + LISTEN,
+                  wrapper) as p:
+        assert wait_for(lambda: p.logged("catching up from --start-time"), 30), p.lines
+        rc = p.stop_within(signal.SIGTERM, 1.0)
+        assert rc == -signal.SIGTERM, (rc, p.lines)
+        p.reader.join(5)
+        assert [r["signal"] for r in p.logged("Stopped during start-up")] == ["SIGTERM"], p.lines
+
+
+@test
+def hup_and_usr_signals_do_not_stop_a_running_server(binary, wrapper):
+    with Switchsim(binary, ["--profile", SMALL] + LISTEN, wrapper) as s:
+        for sig in (signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2):
+            s.proc.send_signal(sig)
+        assert wait_for(lambda: "SIGUSR2" in s.stderr(), 5), s.stderr()
+        assert wait_for(lambda: "SIGHUP" in s.stderr(), 5), s.stderr()
+        assert s.get()[0] == 200
+        assert s.stop() == 0
+        records = stderr_records(s.stderr(), parse_logfmt)
+    got = {r["signal"]: (r["level"], r["msg"]) for r in records if "signal" in r}
+    assert got == {"SIGHUP": ("warn", "Reload is not supported yet, SIGHUP ignored"),
+                   "SIGUSR1": ("info", "Signal ignored"), "SIGUSR2": ("info", "Signal ignored"),
+                   "SIGTERM": ("info", "Shutting down")}, records
 
 
 VALGRIND_TESTS = {"metrics_valid_for_promtool_and_prometheus_client", "http_routes",
