@@ -124,6 +124,22 @@ static void test_cli_bad_flags(void **state)
     }
 }
 
+static void test_cli_listen_address_round_trips(void **state)
+{
+    (void)state;
+    static const char *const forms[] = {":19116",  "127.0.0.1:9000", "[::]:19116",
+                                        "[::1]:0", "localhost:80",   "[fe80::1%lo]:8080"};
+    for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+        char host[256];
+        uint16_t port = 0;
+        struct errbuf err;
+        assert_int_equal(cli_parse_listen_address(forms[i], host, sizeof(host), &port, &err), 0);
+        char back[CLI_ADDRESS_BYTES];
+        cli_format_listen_address(host, port, back, sizeof(back));
+        assert_string_equal(back, forms[i]);
+    }
+}
+
 static void test_cli_start_time_forms(void **state)
 {
     (void)state;
@@ -327,6 +343,7 @@ int main(void)
         cmocka_unit_test(test_cli_every_flag),
         cmocka_unit_test(test_cli_port_flag_overrides_listen_port),
         cmocka_unit_test(test_cli_bad_flags),
+        cmocka_unit_test(test_cli_listen_address_round_trips),
         cmocka_unit_test(test_cli_start_time_forms),
         cmocka_unit_test(test_cli_validate_rejects_a_future_start),
         cmocka_unit_test(test_cli_readme_lists_exactly_the_flags),

@@ -40,6 +40,12 @@ int cli_parse_listen_address(const char *text, char *host, size_t host_bytes, ui
     return 0;
 }
 
+void cli_format_listen_address(const char *host, uint16_t port, char *out, size_t out_bytes)
+{
+    int v6 = strchr(host, ':') != NULL;
+    snprintf(out, out_bytes, "%s%s%s:%u", v6 ? "[" : "", host, v6 ? "]" : "", (unsigned)port);
+}
+
 /* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */
 static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 {

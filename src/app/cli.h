@@ -64,6 +64,10 @@ void cli_usage(FILE *to);
 /* "HOST:PORT", ":PORT", "[v6addr]:PORT". */
 int cli_parse_listen_address(const char *text, char *host, size_t host_bytes, uint16_t *port,
                              struct errbuf *err);
+/* The inverse: "HOST:PORT", "[IPV6]:PORT" for a host with a ':', ":PORT" for "" (all
+ * interfaces). Truncates to out_bytes - 1 only if out_bytes < CLI_ADDRESS_BYTES. */
+#define CLI_ADDRESS_BYTES 272
+void cli_format_listen_address(const char *host, uint16_t port, char *out, size_t out_bytes);
 /* RFC 3339 UTC ("2026-11-22T08:00:00Z", optional .fff) or Unix seconds ("1763798400"),
  * not before 1970. Rejects impossible dates (2026-02-31, 2025-02-29) and second 60: Unix
  * time cannot represent a leap second. */

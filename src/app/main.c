@@ -83,8 +83,8 @@ static int run(const struct options *opts, struct fleet *fleet)
              LOG_STR("revision", SWITCHSIM_REVISION), LOG_U64("devices", fleet->n_devices),
              LOG_U64("ports", fleet->n_ports), LOG_U64("seed", seed),
              LOG_U64("tick_ms", fleet->tick_ms), LOG_BOOL("timestamps", opts->timestamps));
-    char address[300];
-    snprintf(address, sizeof(address), "%s:%u", opts->listen_host, (unsigned)http_port(srv));
+    char address[CLI_ADDRESS_BYTES];
+    cli_format_listen_address(opts->listen_host, http_port(srv), address, sizeof(address));
     log_info("Listening on", LOG_STR("address", address));
 
     signals_running();
@@ -129,8 +129,8 @@ static int load_and_run(const struct options *opts)
     }
     int rc = 0;
     if (opts->check_config)
-        printf("switchsim: profiles OK: %zu devices, %zu ports, %llu series\n", fleet->n_devices,
-               fleet->n_ports,
+        printf("switchsim: profiles OK: %zu device%s, %zu port%s, %llu series\n", fleet->n_devices,
+               fleet->n_devices == 1 ? "" : "s", fleet->n_ports, fleet->n_ports == 1 ? "" : "s",
                (unsigned long long)collectors_series_count(fleet, opts->port_families));
     else
         rc = run(opts, fleet);

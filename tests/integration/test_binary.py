@@ -11,6 +11,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -246,6 +247,32 @@ def check_config_ok(binary, wrapper):
     rc, out, err = run(binary, ["--check-config", "--profile", DEFAULT], wrapper=wrapper)
     assert rc == 0, err
     assert out == "switchsim: profiles OK: 6 devices, 272 ports, 3277 series\n", out
+    with tempfile.TemporaryDirectory() as tmp:
+        one = os.path.join(tmp, "one.yaml")
+        with open(one, "w") as f:
+            f.write('devices:\n  - name: sw1\n    port_groups:\n      - name: "eth{n}"\n'
+                    '        count: 1\n')
+        rc, out, err = run(binary, ["--check-config", "--profile", one], wrapper=wrapper)
+        assert rc == 0, err
+        assert re.fullmatch(r"switchsim: profiles OK: 1 device, 1 port, \d+ series\n", out), out
+
+
+@test
+def listen_address_logged_as_given(binary, wrapper):
+    """An IPv6 host in brackets ([::1]:PORT), as --web.listen-address takes it back."""
+    try:
+        probe = socket.socket(socket.AF_INET6)
+        probe.bind(("::1", 0))
+        probe.close()
+    except OSError:
+        print("  skipped listen_address_logged_as_given: no IPv6 loopback here")
+        return
+    with Switchsim(binary, ["--profile", SMALL, "--web.listen-address", "[::1]:0"],
+                   wrapper) as s:
+        listening = [r for r in stderr_records(s.stderr(), parse_logfmt)
+                     if r["msg"] == "Listening on"]
+        assert [r["address"] for r in listening] == ["[::1]:%d" % s.port], s.stderr()
+        assert s.stop() == 0
 
 
 @test
