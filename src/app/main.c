@@ -117,6 +117,8 @@ static int load_and_run(const struct options *opts)
         paths = fallback;
         n_paths = 1;
     }
+    for (size_t i = 0; i < n_paths && !opts->check_config; i++)
+        log_info("Loading profile", LOG_STR("path", paths[i]));
     struct errbuf err;
     struct fleet *fleet = NULL;
     if (profile_load(paths, n_paths, &fleet, &err) < 0) {

@@ -232,11 +232,12 @@ def bad_profile_exit_2_with_position(binary, wrapper):
     rc, out, err = run(binary, ["--profile", bad] + LISTEN, wrapper=wrapper)
     assert rc == 2, rc
     records = stderr_records(err, parse_logfmt)
-    assert [(r["level"], r["msg"], r["err"]) for r in records] == [
-        ("error", "Error loading profiles", what)], err
+    assert [(r["level"], r["msg"], r.get("path"), r.get("err")) for r in records] == [
+        ("info", "Loading profile", bad, None), ("error", "Error loading profiles", None, what)], err
     rc, out, err = run(binary, ["--profile", bad, "--log.format", "json"] + LISTEN,
                        wrapper=wrapper)
-    assert rc == 2 and [r["err"] for r in stderr_records(err, json.loads)] == [what], err
+    assert rc == 2 and [r["err"] for r in stderr_records(err, json.loads) if "err" in r] == [
+        what], err
     # --check-config is a tool: the same error as a plain line
     rc, out, err = run(binary, ["--check-config", "--profile", bad], wrapper=wrapper)
     assert rc == 2 and err == "switchsim: error: %s\n" % what, err
@@ -470,7 +471,9 @@ def sigterm_ends_a_hanging_profile_load(binary, wrapper):
         fifo = os.path.join(tmp, "fifo.yaml")
         os.mkfifo(fifo)
         with Starting(binary, ["--profile", fifo] + LISTEN, wrapper) as p:
-            time.sleep(0.5)  # let it reach the loader
+            assert wait_for(lambda: p.logged("Loading profile") or p.proc.poll() is not None,
+                            30), p.lines
+            time.sleep(0.2)  # into open() (or refused: then it has exited by now)
             if p.proc.poll() is None:
                 for sig in (signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2):
                     p.proc.send_signal(sig)
