@@ -269,27 +269,28 @@ const struct cli_flag *cli_flags(size_t *count_out)
 #define USAGE_HELP_COLUMN 30
 #define USAGE_WIDTH       80
 
-/* Writes text word-wrapped from column `col` (the cursor is there already) to USAGE_WIDTH. */
-static void write_wrapped(FILE *to, const char *text, int col)
+/* Writes the words of text, then suffix glued to the last word, after column *at, wrapping
+ * to USAGE_HELP_COLUMN within USAGE_WIDTH (a word longer than a line gets a line of its own). */
+static void write_words(FILE *to, const char *text, const char *suffix, int *at)
 {
-    int at = col;
-    const char *p = text;
-    while (*p) {
+    for (const char *p = text; *p;) {
         size_t word = strcspn(p, " ");
-        if (at > col && at + 1 + (int)word > USAGE_WIDTH) {
-            fprintf(to, "\n%*s", col, "");
-            at = col;
-        } else if (at > col) {
+        size_t width = word + (p[word + strspn(p + word, " ")] ? 0 : strlen(suffix));
+        if (*at > USAGE_HELP_COLUMN && *at + 1 + (int)width > USAGE_WIDTH) {
+            fprintf(to, "\n%*s", USAGE_HELP_COLUMN, "");
+            *at = USAGE_HELP_COLUMN;
+        } else if (*at > USAGE_HELP_COLUMN) {
             fputc(' ', to);
-            at++;
+            (*at)++;
         }
         fwrite(p, 1, word, to);
-        at += (int)word;
+        *at += (int)word;
         p += word;
         while (*p == ' ')
             p++;
     }
-    fputc('\n', to);
+    fputs(suffix, to);
+    *at += (int)strlen(suffix);
 }
 
 void cli_usage(FILE *to)
@@ -316,13 +317,14 @@ void cli_usage(FILE *to)
             col = 0;
         }
         fprintf(to, "%*s", USAGE_HELP_COLUMN - col, "");
-        char help[512];
+        int at = USAGE_HELP_COLUMN;
+        write_words(to, f->help, "", &at);
         const char *dflt = f->default_arg ? f->default_arg : f->default_note;
-        if (dflt)
-            snprintf(help, sizeof(help), "%s (default: %s)", f->help, dflt);
-        else
-            snprintf(help, sizeof(help), "%s", f->help);
-        write_wrapped(to, help, USAGE_HELP_COLUMN);
+        if (dflt) {
+            write_words(to, "(default:", "", &at);
+            write_words(to, dflt, ")", &at);
+        }
+        fputc('\n', to);
     }
 }
 
@@ -344,7 +346,7 @@ static int set_defaults(struct options *out, struct errbuf *err)
     out->port_families = PORT_FAMILIES_ALL;
     for (size_t i = 0; i < N_FLAGS; i++)
         if (flags[i].default_arg && flags[i].apply(out, flags[i].default_arg, err) < 0)
-            return -1; /* a broken table; the unit tests parse no flags at all */
+            return -1; /* only a broken table fails here; test_cli_defaults would show it */
     return 0;
 }
 

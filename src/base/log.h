@@ -16,7 +16,8 @@
  * A string value longer than LOG_VALUE_MAX_BYTES is cut on a UTF-8 boundary and the
  * line ends with the field log_truncated=true: never silently.
  *
- * Keys are string literals of [a-z0-9_.]; any other byte in a key is written as '_'.
+ * Keys are string literals of [a-z0-9_.], other than ts, level and msg (JSON objects would
+ * repeat a key); any other byte in a key is written as '_'.
  * Thread-safe: each line is formatted apart and written with one fwrite under stdio's
  * lock. Level and format are process-global, set once at start-up before any thread. */
 #ifndef SWITCHSIM_LOG_H
