@@ -91,6 +91,198 @@ static void test_base_log_levels(void **state)
     assert_true(log_enabled(LOG_LEVEL_WARN));
     assert_false(log_enabled(LOG_LEVEL_INFO));
     log_set_level(LOG_LEVEL_INFO);
+    /* every name the help text offers parses */
+    const char *choices[] = {"debug", "info", "warn", "error"};
+    for (size_t i = 0; i < 4; i++) {
+        assert_non_null(strstr(LOG_LEVEL_CHOICES, choices[i]));
+        assert_int_equal(log_level_parse(choices[i], &level), 0);
+    }
+    enum log_format format = LOG_FORMAT_LOGFMT;
+    assert_int_equal(log_format_parse("json", &format), 0);
+    assert_int_equal(format, LOG_FORMAT_JSON);
+    assert_int_equal(log_format_parse("logfmt", &format), 0);
+    assert_int_equal(format, LOG_FORMAT_LOGFMT);
+    assert_int_equal(log_format_parse("JSON", &format), -1);
+    assert_int_equal(log_format_parse("text", &format), -1);
+}
+
+/* 2026-11-22T08:00:00.123Z */
+#define LOG_TEST_TS_MS 1795334400123LL
+
+/* One formatted line; the caller frees it. */
+static char *log_line(enum log_format format, enum log_level level, const char *msg,
+                      const struct log_field *fields)
+{
+    struct strbuf sb;
+    strbuf_init(&sb, 64, 1 << 20);
+    log_format_line(&sb, format, level, LOG_TEST_TS_MS, msg, fields);
+    assert_false(sb.overflow);
+    size_t len = 0;
+    return strbuf_release(&sb, &len);
+}
+
+/* A logfmt reader written from the format's description (go-logfmt): returns the value of
+ * key in line (malloc'd, unescaped), or NULL. Only the ASCII \u escapes the logger makes. */
+static char *logfmt_get(const char *line, const char *key)
+{
+    const char *p = line;
+    while (*p && *p != '\n') {
+        while (*p == ' ')
+            p++;
+        const char *k = p;
+        while (*p && *p != '=' && *p != ' ' && *p != '\n')
+            p++;
+        size_t klen = (size_t)(p - k);
+        if (*p != '=')
+            fail_msg("logfmt: key without value at \"%s\"", k);
+        p++;
+        char *value = malloc(strlen(p) + 1);
+        size_t n = 0;
+        if (*p == '"') {
+            for (p++; *p != '"'; p++) {
+                if (*p == '\0' || *p == '\n')
+                    fail_msg("logfmt: unterminated quoted value in \"%s\"", line);
+                if (*p != '\\') {
+                    value[n++] = *p;
+                    continue;
+                }
+                p++;
+                switch (*p) {
+                case 'n':
+                    value[n++] = '\n';
+                    break;
+                case 'r':
+                    value[n++] = '\r';
+                    break;
+                case 't':
+                    value[n++] = '\t';
+                    break;
+                case 'u': {
+                    unsigned cp = 0;
+                    assert_int_equal(sscanf(p + 1, "%4x", &cp), 1);
+                    assert_true(cp < 0x80);
+                    value[n++] = (char)cp;
+                    p += 4;
+                    break;
+                }
+                default:
+                    value[n++] = *p;
+                }
+            }
+            p++;
+        } else {
+            while (*p && *p != ' ' && *p != '\n')
+                value[n++] = *p++;
+        }
+        value[n] = '\0';
+        if (klen == strlen(key) && strncmp(k, key, klen) == 0)
+            return value;
+        free(value);
+    }
+    return NULL;
+}
+
+static void test_base_log_forged_path_stays_one_line(void **state)
+{
+    (void)state;
+    /* what MHD hands us for GET /x%22%0Ats=...%20level=error%20msg=%22forged */
+    const char *path = "/x\"\nts=2026-11-22T08:00:00.000Z level=error msg=\"forged";
+    const struct log_field fields[] = {LOG_STR("method", "GET"), LOG_STR("path", path), LOG_END};
+    char *line = log_line(LOG_FORMAT_LOGFMT, LOG_LEVEL_DEBUG, "request", fields);
+    assert_string_equal(line, "ts=2026-11-22T08:00:00.123Z level=debug msg=request method=GET "
+                              "path=\"/x\\\"\\nts=2026-11-22T08:00:00.000Z level=error "
+                              "msg=\\\"forged\"\n");
+    assert_ptr_equal(strchr(line, '\n'), line + strlen(line) - 1); /* exactly one line */
+    char *back = logfmt_get(line, "path");
+    assert_non_null(back);
+    assert_string_equal(back, path);
+    free(back);
+    char *level = logfmt_get(line, "level");
+    assert_string_equal(level, "debug");
+    free(level);
+    free(line);
+}
+
+static void test_base_log_logfmt_quotes_only_when_needed(void **state)
+{
+    (void)state;
+    const struct log_field fields[] = {
+        LOG_STR("address", "[::]:19116"),
+        LOG_STR("empty", ""),
+        LOG_STR("null", NULL),
+        LOG_STR("eq", "a=b"),
+        LOG_STR("err", "C:\\dir\ttab\r\x01\x7f"),
+        LOG_STR("bad_utf8", "a\xff\xc3"),
+        LOG_STR("city", "Z\xc3\xbcrich \xe2\x9c\x93"),
+        LOG_STR("Bad key=\"x\"", "v"),
+        LOG_U64("bytes", UINT64_MAX),
+        LOG_I64("delta", -5),
+        LOG_F64("seconds", 0.00225666000005731),
+        LOG_F64("ratio", NAN),
+        LOG_BOOL("timestamps", 7),
+        LOG_END,
+    };
+    char *line = log_line(LOG_FORMAT_LOGFMT, LOG_LEVEL_INFO, "Listening on", fields);
+    assert_string_equal(line,
+                        "ts=2026-11-22T08:00:00.123Z level=info msg=\"Listening on\" "
+                        "address=[::]:19116 empty=\"\" null=\"\" eq=\"a=b\" "
+                        "err=\"C:\\\\dir\\ttab\\r\\u0001\\u007f\" bad_utf8=\"a\\ufffd\\ufffd\" "
+                        "city=\"Z\xc3\xbcrich \xe2\x9c\x93\" Bad_key__x_=v "
+                        "bytes=18446744073709551615 delta=-5 seconds=0.00225666 ratio=NaN "
+                        "timestamps=true\n");
+    free(line);
+}
+
+static void test_base_log_json_one_object_per_line(void **state)
+{
+    (void)state;
+    const struct log_field fields[] = {
+        LOG_STR("path", "/x\"\nforged"),
+        LOG_STR("err", "C:\\dir\x01\x7f\xff"),
+        LOG_STR("city", "Z\xc3\xbcrich"),
+        LOG_U64("bytes", 42),
+        LOG_I64("delta", -5),
+        LOG_F64("seconds", 0.25),
+        LOG_F64("inf", INFINITY),
+        LOG_BOOL("timestamps", 0),
+        LOG_END,
+    };
+    char *line = log_line(LOG_FORMAT_JSON, LOG_LEVEL_ERROR, "render \"failed\"", fields);
+    assert_string_equal(line,
+                        "{\"ts\":\"2026-11-22T08:00:00.123Z\",\"level\":\"error\","
+                        "\"msg\":\"render \\\"failed\\\"\",\"path\":\"/x\\\"\\nforged\","
+                        "\"err\":\"C:\\\\dir\\u0001\\u007f\\ufffd\",\"city\":\"Z\xc3\xbcrich\","
+                        "\"bytes\":42,\"delta\":-5,\"seconds\":0.25,\"inf\":\"+Inf\","
+                        "\"timestamps\":false}\n");
+    free(line);
+}
+
+static void test_base_log_long_value_cut_on_utf8_boundary_and_marked(void **state)
+{
+    (void)state;
+    /* "é" is two bytes; an odd cap would split one */
+    size_t n = LOG_VALUE_MAX_BYTES + 100;
+    char *big = malloc(n + 2);
+    big[0] = 'x';
+    for (size_t i = 1; i + 1 < n + 1; i += 2) {
+        big[i] = '\xc3';
+        big[i + 1] = '\xa9';
+    }
+    big[n + 1] = '\0';
+    const struct log_field fields[] = {LOG_STR("description", big), LOG_END};
+    char *line = log_line(LOG_FORMAT_LOGFMT, LOG_LEVEL_INFO, "m", fields);
+    assert_null(strstr(line, "\\ufffd")); /* no split character */
+    size_t len = strlen(line);
+    const char *tail = " log_truncated=true\n";
+    assert_true(len > strlen(tail));
+    assert_string_equal(line + len - strlen(tail), tail);
+    char *value = logfmt_get(line, "description");
+    assert_non_null(value);
+    assert_int_equal(strlen(value), LOG_VALUE_MAX_BYTES - 1); /* x + whole "é"s */
+    assert_int_equal(strncmp(value, big, strlen(value)), 0);
+    free(value);
+    free(line);
+    free(big);
 }
 
 static int collector_a(struct expo *w, const struct scrape_ctx *ctx, void *user)
@@ -182,6 +374,10 @@ int main(void)
         cmocka_unit_test(test_base_strset),
         cmocka_unit_test(test_base_errbuf_truncates_and_returns_minus_one),
         cmocka_unit_test(test_base_log_levels),
+        cmocka_unit_test(test_base_log_forged_path_stays_one_line),
+        cmocka_unit_test(test_base_log_logfmt_quotes_only_when_needed),
+        cmocka_unit_test(test_base_log_json_one_object_per_line),
+        cmocka_unit_test(test_base_log_long_value_cut_on_utf8_boundary_and_marked),
         cmocka_unit_test(test_base_registry_runs_in_order_and_reports),
         cmocka_unit_test(test_base_procstat_reads_this_process),
         cmocka_unit_test(test_base_gzip_round_trip_and_corrupt_input),

@@ -97,6 +97,19 @@ static void test_cli_bad_flags(void **state)
          3,
          "--start-time: expected RFC 3339 UTC such as 2026-11-22T08:00:00Z or Unix seconds, got "
          "\"yesterday\""},
+        {{"switchsim", "--start-time", "2026-02-31T00:00:00Z"},
+         3,
+         "--start-time: 2026-02-31 is not a date (2026-02 has 28 days)"},
+        {{"switchsim", "--start-time", "2016-12-31T23:59:60Z"},
+         3,
+         "--start-time: second 60 (a leap second) has no Unix time; use :59 or the next minute, "
+         "got \"2016-12-31T23:59:60Z\""},
+        {{"switchsim", "--start-time", "1969-12-31T23:59:59Z"},
+         3,
+         "--start-time: 1969-12-31T23:59:59Z is before 1970-01-01"},
+        {{"switchsim", "--log.format", "text"},
+         3,
+         "--log.format: expected logfmt or json, got \"text\""},
         {{"switchsim", "profile.yaml"},
          2,
          "unexpected argument \"profile.yaml\" (profiles go after --profile)"},
@@ -108,6 +121,22 @@ static void test_cli_bad_flags(void **state)
         int rc = parse(&o, &err, cases[i].argc, argv);
         if (rc != -1 || strcmp(err.msg, cases[i].message) != 0)
             fail_msg("case %zu: rc=%d \"%s\", want \"%s\"", i, rc, err.msg, cases[i].message);
+    }
+}
+
+static void test_cli_listen_address_round_trips(void **state)
+{
+    (void)state;
+    static const char *const forms[] = {":19116",  "127.0.0.1:9000", "[::]:19116",
+                                        "[::1]:0", "localhost:80",   "[fe80::1%lo]:8080"};
+    for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+        char host[256];
+        uint16_t port = 0;
+        struct errbuf err;
+        assert_int_equal(cli_parse_listen_address(forms[i], host, sizeof(host), &port, &err), 0);
+        char back[CLI_ADDRESS_BYTES];
+        cli_format_listen_address(host, port, back, sizeof(back));
+        assert_string_equal(back, forms[i]);
     }
 }
 
@@ -124,7 +153,187 @@ static void test_cli_start_time_forms(void **state)
     assert_int_equal(cli_parse_time_ms("1795334400", &ms, NULL), 0);
     assert_int_equal(ms, 1795334400000LL);
     assert_int_equal(cli_parse_time_ms("2026-13-01T00:00:00Z", &ms, NULL), -1);
+    /* the last day of every month, and leap years: 2024 yes, 2100 no, 2000 yes */
+    assert_int_equal(cli_parse_time_ms("2024-02-29T00:00:00Z", &ms, NULL), 0);
+    assert_int_equal(ms, 1709164800000LL); /* date -u -d 2024-02-29 +%s */
+    assert_int_equal(cli_parse_time_ms("2000-02-29T12:00:00Z", &ms, NULL), 0);
+    assert_int_equal(cli_parse_time_ms("2026-12-31T23:59:59.999Z", &ms, NULL), 0);
+    assert_int_equal(ms, 1798761599999LL);
+    assert_int_equal(cli_parse_time_ms("2026-04-30T00:00:00Z", &ms, NULL), 0);
+    static const char *const impossible[] = {
+        "2026-02-31T00:00:00Z", "2026-02-29T00:00:00Z", "2100-02-29T00:00:00Z",
+        "2026-04-31T00:00:00Z", "2026-06-31T00:00:00Z", "2026-09-31T00:00:00Z",
+        "2026-11-31T00:00:00Z", "2026-01-32T00:00:00Z", "2026-01-00T00:00:00Z",
+    };
+    for (size_t i = 0; i < sizeof(impossible) / sizeof(impossible[0]); i++)
+        if (cli_parse_time_ms(impossible[i], &ms, NULL) != -1)
+            fail_msg("%s was accepted", impossible[i]);
     assert_int_equal(cli_parse_time_ms("2026-11-22T08:00:00+01:00", &ms, NULL), -1);
+}
+
+static void test_cli_validate_rejects_a_future_start(void **state)
+{
+    (void)state;
+    const char *argv[] = {"switchsim", "--start-time", "2026-11-22T08:00:00Z", "--check-config"};
+    struct options o;
+    struct errbuf err;
+    assert_int_equal(parse(&o, &err, 4, argv), 0);
+    int64_t start_ms = 1795334400000LL;
+    assert_int_equal(cli_validate(&o, start_ms, &err), 0); /* now is allowed */
+    assert_int_equal(cli_validate(&o, start_ms + 1, &err), 0);
+    assert_int_equal(cli_validate(&o, start_ms - 1500, &err), -1);
+    assert_string_equal(err.msg, "--start-time is in the future (1.500 s ahead of now); samples "
+                                 "must not be timestamped ahead of the clock");
+    const char *no_start[] = {"switchsim"};
+    assert_int_equal(parse(&o, &err, 1, no_start), 0);
+    assert_int_equal(cli_validate(&o, 0, &err), 0);
+}
+
+/* ---- the flag table against its users ----------------------------------------------------- */
+
+#define README_PATH PROFILES_DIR "/../README.md"
+
+struct readme_flag {
+    char name[64]; /* "--port" or "-p" */
+    char arg[32];  /* "N", or "" */
+    int seen;
+};
+
+/* Every `-x`/`--name ARG` code span in the first column of README's "## Flags" table. */
+static size_t readme_flags(struct readme_flag *out, size_t max)
+{
+    size_t len = 0;
+    char *text = testutil_read_file(README_PATH, &len);
+    if (!text)
+        fail_msg("cannot read %s", README_PATH);
+    char *section = strstr(text, "\n## Flags\n");
+    if (!section)
+        fail_msg("%s has no \"## Flags\" section", README_PATH);
+    size_t n = 0;
+    int in_table = 0;
+    for (char *line = strchr(section + 1, '\n') + 1; line && *line;) {
+        char *eol = strchr(line, '\n');
+        if (eol)
+            *eol = '\0';
+        if (line[0] == '|') {
+            in_table = 1;
+            char *cell_end = strchr(line + 1, '|');
+            assert_non_null(cell_end);
+            *cell_end = '\0';
+            for (char *tick = strchr(line, '`'); tick; tick = strchr(tick + 1, '`')) {
+                char *close = strchr(tick + 1, '`');
+                assert_non_null(close);
+                *close = '\0';
+                if (tick[1] == '-') {
+                    assert_true(n < max);
+                    char *space = strchr(tick + 1, ' ');
+                    if (space)
+                        *space = '\0';
+                    snprintf(out[n].name, sizeof(out[n].name), "%s", tick + 1);
+                    snprintf(out[n].arg, sizeof(out[n].arg), "%s", space ? space + 1 : "");
+                    out[n].seen = 0;
+                    n++;
+                }
+                tick = close;
+            }
+        } else if (in_table) {
+            break; /* the table ended */
+        }
+        line = eol ? eol + 1 : NULL;
+    }
+    free(text);
+    return n;
+}
+
+static struct readme_flag *find_readme_flag(struct readme_flag *list, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(list[i].name, name) == 0)
+            return &list[i];
+    return NULL;
+}
+
+static void test_cli_readme_lists_exactly_the_flags(void **state)
+{
+    (void)state;
+    struct readme_flag doc[64];
+    size_t n_doc = readme_flags(doc, 64);
+    size_t n_flags = 0;
+    const struct cli_flag *flags = cli_flags(&n_flags);
+    assert_true(n_flags > 0);
+    for (size_t i = 0; i < n_flags; i++) {
+        char name[64];
+        snprintf(name, sizeof(name), "--%s", flags[i].name);
+        struct readme_flag *d = find_readme_flag(doc, n_doc, name);
+        if (!d) {
+            fail_msg("README.md's flag table lacks %s", name);
+            return;
+        }
+        d->seen++;
+        /* the argument is named as in the usage (the README may omit it on an alias) */
+        if (strcmp(d->arg, flags[i].arg ? flags[i].arg : "") != 0)
+            fail_msg("README.md: %s %s, usage says %s %s", name, d->arg, name,
+                     flags[i].arg ? flags[i].arg : "(no argument)");
+        if (flags[i].short_name) {
+            snprintf(name, sizeof(name), "-%c", flags[i].short_name);
+            d = find_readme_flag(doc, n_doc, name);
+            if (!d) {
+                fail_msg("README.md's flag table lacks %s", name);
+                return;
+            }
+            d->seen++;
+        }
+    }
+    for (size_t i = 0; i < n_doc; i++)
+        if (doc[i].seen != 1)
+            fail_msg("README.md's flag table lists %s %s", doc[i].name,
+                     doc[i].seen ? "more than once" : "but switchsim has no such flag");
+}
+
+static void test_cli_usage_lists_every_flag_within_80_columns(void **state)
+{
+    (void)state;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&text, &len);
+    assert_non_null(fp);
+    cli_usage(fp);
+    fclose(fp);
+    size_t n_flags = 0;
+    const struct cli_flag *flags = cli_flags(&n_flags);
+    for (size_t i = 0; i < n_flags; i++) {
+        char lead[96];
+        if (flags[i].short_name)
+            snprintf(lead, sizeof(lead), "\n  -%c, --%s%s%s", flags[i].short_name, flags[i].name,
+                     flags[i].arg ? " " : "", flags[i].arg ? flags[i].arg : "");
+        else
+            snprintf(lead, sizeof(lead), "\n  --%s%s%s", flags[i].name, flags[i].arg ? " " : "",
+                     flags[i].arg ? flags[i].arg : "");
+        if (!strstr(text, lead))
+            fail_msg("usage lacks \"%s\":\n%s", lead + 1, text);
+    }
+    for (const char *line = text; *line;) {
+        size_t width = strcspn(line, "\n");
+        if (width > 80)
+            fail_msg("usage line wider than 80 columns: %.*s", (int)width, line);
+        line += width + (line[width] == '\n');
+    }
+    assert_non_null(strstr(text, "(default: :19116)"));
+    free(text);
+}
+
+static void test_cli_every_short_flag_means_its_long_flag(void **state)
+{
+    (void)state;
+    struct options a, b;
+    struct errbuf err;
+    const char *short_argv[] = {"switchsim", "-p", "7", "-h"};
+    const char *long_argv[] = {"switchsim", "--port", "7", "--help"};
+    assert_int_equal(parse(&a, &err, 4, short_argv), 0);
+    assert_int_equal(parse(&b, &err, 4, long_argv), 0);
+    assert_int_equal(a.listen_port, 7);
+    assert_true(a.show_help);
+    assert_int_equal(memcmp(&a, &b, sizeof(a)), 0);
 }
 
 int main(void)
@@ -134,7 +343,12 @@ int main(void)
         cmocka_unit_test(test_cli_every_flag),
         cmocka_unit_test(test_cli_port_flag_overrides_listen_port),
         cmocka_unit_test(test_cli_bad_flags),
+        cmocka_unit_test(test_cli_listen_address_round_trips),
         cmocka_unit_test(test_cli_start_time_forms),
+        cmocka_unit_test(test_cli_validate_rejects_a_future_start),
+        cmocka_unit_test(test_cli_readme_lists_exactly_the_flags),
+        cmocka_unit_test(test_cli_usage_lists_every_flag_within_80_columns),
+        cmocka_unit_test(test_cli_every_short_flag_means_its_long_flag),
     };
     return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
 }

@@ -1,39 +1,13 @@
-/* cli.c - command-line parsing (getopt_long). */
+/* cli.c - the flag table, and getopt_long's array, short options and usage made from it. */
 #include "app/cli.h"
 
 #include <ctype.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "base/units.h"
 #include "metrics/catalog.h"
-
-void cli_usage(FILE *to)
-{
-    fprintf(to,
-            "Usage: switchsim [flags]\n"
-            "\n"
-            "Simulated network-switch telemetry for Prometheus.\n"
-            "\n"
-            "Flags:\n"
-            "  --profile PATH              profile file, or directory of *.yaml (repeatable;\n"
-            "                              default: the installed profiles/default.yaml)\n"
-            "  -p, --port N                port to listen on (default %d)\n"
-            "  --web.listen-address ADDR   HOST:PORT or :PORT to listen on (default :%d,\n"
-            "                              all interfaces)\n"
-            "  --seed N                    random seed (default: the profile's, else 1)\n"
-            "  --start-time T              simulated time of tick 0, RFC 3339 UTC or Unix\n"
-            "                              seconds, not in the future (default: now)\n"
-            "  --no-timestamps             expose samples without timestamps\n"
-            "  --metrics.port-families L   comma-separated per-port families to expose,\n"
-            "                              e.g. switch_port_link_up,switch_port_rx_packets_total\n"
-            "                              (default all; see docs/METRICS.md)\n"
-            "  --check-config              validate the profiles and exit\n"
-            "  --log.level LEVEL           debug, info, warn or error (default info)\n"
-            "  --version                   print the version and exit\n"
-            "  -h, --help                  print this help and exit\n",
-            CLI_DEFAULT_PORT, CLI_DEFAULT_PORT);
-}
 
 int cli_parse_listen_address(const char *text, char *host, size_t host_bytes, uint16_t *port,
                              struct errbuf *err)
@@ -66,6 +40,12 @@ int cli_parse_listen_address(const char *text, char *host, size_t host_bytes, ui
     return 0;
 }
 
+void cli_format_listen_address(const char *host, uint16_t port, char *out, size_t out_bytes)
+{
+    int v6 = strchr(host, ':') != NULL;
+    snprintf(out, out_bytes, "%s%s%s:%u", v6 ? "[" : "", host, v6 ? "]" : "", (unsigned)port);
+}
+
 /* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */
 static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 {
@@ -75,6 +55,17 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
     unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
     unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     return era * 146097 + (int64_t)doe - 719468;
+}
+
+static int is_leap_year(unsigned y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static unsigned days_in_month(unsigned y, unsigned m)
+{
+    static const unsigned days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return m == 2 && is_leap_year(y) ? 29 : days[m - 1];
 }
 
 static int digits(const char *s, int n, unsigned *out)
@@ -119,8 +110,19 @@ int cli_parse_time_ms(const char *text, int64_t *out_ms, struct errbuf *err)
     }
     if (strcmp(t, "Z") != 0 && strcmp(t, "z") != 0)
         goto bad;
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
+    if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 60)
         goto bad;
+    if (d > days_in_month(y, mo))
+        return errbuf_set(err, "--start-time: %.10s is not a date (%04u-%02u has %u days)", text, y,
+                          mo, days_in_month(y, mo));
+    /* Unix time has no leap second: 23:59:60 would silently become the next day's 00:00:00. */
+    if (s == 60)
+        return errbuf_set(err,
+                          "--start-time: second 60 (a leap second) has no Unix time; use :59 "
+                          "or the next minute, got \"%s\"",
+                          text);
+    if (y < 1970)
+        return errbuf_set(err, "--start-time: %s is before 1970-01-01", text);
     *out_ms = ((days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60000 + (int64_t)s * 1000 + ms;
     return 0;
 bad:
@@ -130,113 +132,283 @@ bad:
                       text);
 }
 
-enum {
-    OPT_PROFILE = 256,
-    OPT_LISTEN,
-    OPT_SEED,
-    OPT_START,
-    OPT_NO_TS,
-    OPT_FAMILIES,
-    OPT_CHECK,
-    OPT_LOG_LEVEL,
-    OPT_VERSION,
+/* ---- apply functions, one per flag ------------------------------------------------------ */
+
+static int apply_profile(struct options *o, const char *arg, struct errbuf *err)
+{
+    if (o->n_profiles == CLI_MAX_PROFILES)
+        return errbuf_set(err, "--profile: at most %d profiles", CLI_MAX_PROFILES);
+    o->profiles[o->n_profiles++] = arg;
+    return 0;
+}
+
+static int apply_port(struct options *o, const char *arg, struct errbuf *err)
+{
+    uint64_t n = 0;
+    if (units_parse_u64(arg, &n, NULL) < 0 || n > 65535)
+        return errbuf_set(err, "--port: expected a port number 0-65535, got \"%s\"", arg);
+    o->port_override = (int)n;
+    return 0;
+}
+
+static int apply_listen(struct options *o, const char *arg, struct errbuf *err)
+{
+    return cli_parse_listen_address(arg, o->listen_host, sizeof(o->listen_host), &o->listen_port,
+                                    err);
+}
+
+static int apply_seed(struct options *o, const char *arg, struct errbuf *err)
+{
+    if (units_parse_u64(arg, &o->seed, NULL) < 0)
+        return errbuf_set(err, "--seed: expected a non-negative integer, got \"%s\"", arg);
+    o->seed_set = 1;
+    return 0;
+}
+
+static int apply_start(struct options *o, const char *arg, struct errbuf *err)
+{
+    if (cli_parse_time_ms(arg, &o->start_ms, err) < 0)
+        return -1;
+    o->start_set = 1;
+    return 0;
+}
+
+static int apply_no_timestamps(struct options *o, const char *arg, struct errbuf *err)
+{
+    (void)arg;
+    (void)err;
+    o->timestamps = 0;
+    return 0;
+}
+
+static int apply_families(struct options *o, const char *arg, struct errbuf *err)
+{
+    return catalog_select(arg, SCOPE_PORT, "--metrics.port-families", &o->families, err);
+}
+
+static int apply_check(struct options *o, const char *arg, struct errbuf *err)
+{
+    (void)arg;
+    (void)err;
+    o->check_config = 1;
+    return 0;
+}
+
+static int apply_log_level(struct options *o, const char *arg, struct errbuf *err)
+{
+    if (log_level_parse(arg, &o->log_level) < 0)
+        return errbuf_set(err, "--log.level: expected %s, got \"%s\"", LOG_LEVEL_CHOICES, arg);
+    return 0;
+}
+
+static int apply_log_format(struct options *o, const char *arg, struct errbuf *err)
+{
+    if (log_format_parse(arg, &o->log_format) < 0)
+        return errbuf_set(err, "--log.format: expected %s, got \"%s\"", LOG_FORMAT_CHOICES, arg);
+    return 0;
+}
+
+static int apply_version(struct options *o, const char *arg, struct errbuf *err)
+{
+    (void)arg;
+    (void)err;
+    o->show_version = 1;
+    return 0;
+}
+
+static int apply_help(struct options *o, const char *arg, struct errbuf *err)
+{
+    (void)arg;
+    (void)err;
+    o->show_help = 1;
+    return 0;
+}
+
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x)  STRINGIFY_(x)
+
+/* The one definition of every flag. README.md's flag table is checked against it. */
+static const struct cli_flag flags[] = {
+    {"profile", 0, "PATH", NULL, "the installed profiles/default.yaml",
+     "profile file, or directory of *.yaml (repeatable)", apply_profile},
+    {"port", 'p', "N", NULL, "the port of --web.listen-address",
+     "port to listen on; overrides the port of --web.listen-address, 0 picks a free one",
+     apply_port},
+    {"web.listen-address", 0, "ADDR", ":" STRINGIFY(CLI_DEFAULT_PORT), NULL,
+     "HOST:PORT, [IPV6]:PORT, or :PORT for all interfaces", apply_listen},
+    {"seed", 0, "N", NULL, "the profile's simulation.seed, else 1", "random seed", apply_seed},
+    {"start-time", 0, "T", NULL, "now",
+     "simulated time of tick 0, RFC 3339 UTC or Unix seconds, not in the future", apply_start},
+    {"no-timestamps", 0, NULL, NULL, NULL, "expose samples without timestamps",
+     apply_no_timestamps},
+    {"metrics.port-families", 0, "L", NULL, "all",
+     "comma-separated per-port families to expose, e.g. "
+     "switch_port_link_up,switch_port_rx_packets_total; names in docs/METRICS.md",
+     apply_families},
+    {"check-config", 0, NULL, NULL, NULL, "validate the profiles, print a summary and exit",
+     apply_check},
+    {"log.level", 0, "LEVEL", "info", NULL, "least severe level to log: " LOG_LEVEL_CHOICES,
+     apply_log_level},
+    {"log.format", 0, "FORMAT", "logfmt", NULL, "log line format on stderr: " LOG_FORMAT_CHOICES,
+     apply_log_format},
+    {"version", 0, NULL, NULL, NULL, "print the version and exit", apply_version},
+    {"help", 'h', NULL, NULL, NULL, "print this help and exit", apply_help},
 };
+#define N_FLAGS (sizeof(flags) / sizeof(flags[0]))
+/* getopt_long returns this plus the row index for a long option. */
+#define LONG_ONLY_BASE 256
+
+const struct cli_flag *cli_flags(size_t *count_out)
+{
+    *count_out = N_FLAGS;
+    return flags;
+}
+
+/* ---- usage ------------------------------------------------------------------------------ */
+
+#define USAGE_HELP_COLUMN 30
+#define USAGE_WIDTH       80
+
+/* Writes the words of text, then suffix glued to the last word, after column *at, wrapping
+ * to USAGE_HELP_COLUMN within USAGE_WIDTH (a word longer than a line gets a line of its own). */
+static void write_words(FILE *to, const char *text, const char *suffix, int *at)
+{
+    for (const char *p = text; *p;) {
+        size_t word = strcspn(p, " ");
+        size_t width = word + (p[word + strspn(p + word, " ")] ? 0 : strlen(suffix));
+        if (*at > USAGE_HELP_COLUMN && *at + 1 + (int)width > USAGE_WIDTH) {
+            fprintf(to, "\n%*s", USAGE_HELP_COLUMN, "");
+            *at = USAGE_HELP_COLUMN;
+        } else if (*at > USAGE_HELP_COLUMN) {
+            fputc(' ', to);
+            (*at)++;
+        }
+        fwrite(p, 1, word, to);
+        *at += (int)word;
+        p += word;
+        while (*p == ' ')
+            p++;
+    }
+    fputs(suffix, to);
+    *at += (int)strlen(suffix);
+}
+
+void cli_usage(FILE *to)
+{
+    fputs("Usage: switchsim [flags]\n"
+          "\n"
+          "Simulated network-switch telemetry for Prometheus.\n"
+          "\n"
+          "Flags:\n",
+          to);
+    for (size_t i = 0; i < N_FLAGS; i++) {
+        const struct cli_flag *f = &flags[i];
+        char lead[96];
+        int col = 0;
+        if (f->short_name)
+            col = snprintf(lead, sizeof(lead), "  -%c, --%s", f->short_name, f->name);
+        else
+            col = snprintf(lead, sizeof(lead), "  --%s", f->name);
+        if (f->arg)
+            col += snprintf(lead + col, sizeof(lead) - (size_t)col, " %s", f->arg);
+        fputs(lead, to);
+        if (col + 2 > USAGE_HELP_COLUMN) {
+            fputc('\n', to);
+            col = 0;
+        }
+        fprintf(to, "%*s", USAGE_HELP_COLUMN - col, "");
+        int at = USAGE_HELP_COLUMN;
+        write_words(to, f->help, "", &at);
+        const char *dflt = f->default_arg ? f->default_arg : f->default_note;
+        if (dflt) {
+            write_words(to, "(default:", "", &at);
+            write_words(to, dflt, ")", &at);
+        }
+        fputc('\n', to);
+    }
+}
+
+/* ---- parsing ---------------------------------------------------------------------------- */
+
+static const struct cli_flag *flag_by_short(int c)
+{
+    for (size_t i = 0; i < N_FLAGS; i++)
+        if (flags[i].short_name && flags[i].short_name == c)
+            return &flags[i];
+    return NULL;
+}
+
+static int set_defaults(struct options *out, struct errbuf *err)
+{
+    memset(out, 0, sizeof(*out));
+    out->port_override = -1;
+    out->timestamps = 1;
+    out->families = catalog_all();
+    for (size_t i = 0; i < N_FLAGS; i++)
+        if (flags[i].default_arg && flags[i].apply(out, flags[i].default_arg, err) < 0)
+            return -1; /* only a broken table fails here; test_cli_defaults would show it */
+    return 0;
+}
+
+int cli_validate(const struct options *o, int64_t now_ms, struct errbuf *err)
+{
+    if (o->start_set && o->start_ms > now_ms)
+        return errbuf_set(err,
+                          "--start-time is in the future (%.3f s ahead of now); samples must not "
+                          "be timestamped ahead of the clock",
+                          (double)(o->start_ms - now_ms) / 1000.0);
+    return 0;
+}
 
 int cli_parse(int argc, char **argv, struct options *out, struct errbuf *err)
 {
-    static const struct option longopts[] = {
-        {"profile", required_argument, NULL, OPT_PROFILE},
-        {"port", required_argument, NULL, 'p'},
-        {"web.listen-address", required_argument, NULL, OPT_LISTEN},
-        {"seed", required_argument, NULL, OPT_SEED},
-        {"start-time", required_argument, NULL, OPT_START},
-        {"no-timestamps", no_argument, NULL, OPT_NO_TS},
-        {"metrics.port-families", required_argument, NULL, OPT_FAMILIES},
-        {"check-config", no_argument, NULL, OPT_CHECK},
-        {"log.level", required_argument, NULL, OPT_LOG_LEVEL},
-        {"version", no_argument, NULL, OPT_VERSION},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    memset(out, 0, sizeof(*out));
-    out->listen_port = CLI_DEFAULT_PORT;
-    out->timestamps = 1;
-    out->families = catalog_all();
-    out->log_level = LOG_LEVEL_INFO;
-    int port_flag = -1;
+    struct option longopts[N_FLAGS + 1];
+    char shortopts[2 * N_FLAGS + 2];
+    size_t ns = 0;
+    shortopts[ns++] = ':'; /* a missing value returns ':' rather than '?' */
+    for (size_t i = 0; i < N_FLAGS; i++) {
+        longopts[i] = (struct option){flags[i].name, flags[i].arg ? required_argument : no_argument,
+                                      NULL, LONG_ONLY_BASE + (int)i};
+        if (flags[i].short_name) {
+            shortopts[ns++] = flags[i].short_name;
+            if (flags[i].arg)
+                shortopts[ns++] = ':';
+        }
+    }
+    longopts[N_FLAGS] = (struct option){NULL, 0, NULL, 0};
+    shortopts[ns] = '\0';
+
+    if (set_defaults(out, err) < 0)
+        return -1;
     optind = 1;
     opterr = 0; /* we print our own message, once, with usage */
     for (;;) {
         int longindex = 0;
-        int c = getopt_long(argc, argv, ":p:h", longopts, &longindex);
+        int c = getopt_long(argc, argv, shortopts, longopts, &longindex);
         if (c == -1)
             break;
-        uint64_t n = 0;
-        switch (c) {
-        case OPT_PROFILE:
-            if (out->n_profiles == CLI_MAX_PROFILES)
-                return errbuf_set(err, "--profile: at most %d profiles", CLI_MAX_PROFILES);
-            out->profiles[out->n_profiles++] = optarg;
-            break;
-        case 'p':
-            if (units_parse_u64(optarg, &n, NULL) < 0 || n > 65535)
-                return errbuf_set(err, "--port: expected a port number 0-65535, got \"%s\"",
-                                  optarg);
-            port_flag = (int)n;
-            break;
-        case OPT_LISTEN:
-            if (cli_parse_listen_address(optarg, out->listen_host, sizeof(out->listen_host),
-                                         &out->listen_port, err) < 0)
+        const struct cli_flag *f = NULL;
+        if (c >= LONG_ONLY_BASE && c < LONG_ONLY_BASE + (int)N_FLAGS)
+            f = &flags[c - LONG_ONLY_BASE];
+        else if (c != ':' && c != '?')
+            f = flag_by_short(c);
+        if (f) {
+            if (f->apply(out, f->arg ? optarg : NULL, err) < 0)
                 return -1;
-            break;
-        case OPT_SEED:
-            if (units_parse_u64(optarg, &out->seed, NULL) < 0)
-                return errbuf_set(err, "--seed: expected a non-negative integer, got \"%s\"",
-                                  optarg);
-            out->seed_set = 1;
-            break;
-        case OPT_START:
-            if (cli_parse_time_ms(optarg, &out->start_ms, err) < 0)
-                return -1;
-            out->start_set = 1;
-            break;
-        case OPT_NO_TS:
-            out->timestamps = 0;
-            break;
-        case OPT_FAMILIES:
-            if (catalog_select(optarg, SCOPE_PORT, "--metrics.port-families", &out->families, err) <
-                0)
-                return -1;
-            break;
-        case OPT_CHECK:
-            out->check_config = 1;
-            break;
-        case OPT_LOG_LEVEL:
-            if (log_level_parse(optarg, &out->log_level) < 0)
-                return errbuf_set(
-                    err, "--log.level: expected debug, info, warn or error, got \"%s\"", optarg);
-            break;
-        case OPT_VERSION:
-            out->show_version = 1;
-            break;
-        case 'h':
-            out->show_help = 1;
-            break;
-        case ':':
-            /* For long options optopt holds our enum value, not a character. */
-            if (optopt > 0 && optopt < 128 && isalnum(optopt))
-                return errbuf_set(err, "-%c needs a value", optopt);
-            return errbuf_set(err, "%s needs a value", argv[optind - 1]);
-        default:
-            if (optopt > 0 && optopt < 128 && isalnum(optopt))
-                return errbuf_set(err, "unknown flag -%c", optopt);
-            return errbuf_set(err, "unknown flag %s", argv[optind - 1]);
+            continue;
         }
+        /* For long options optopt holds our row value, not a character. */
+        bool short_flag = optopt > 0 && optopt < 128 && isalnum(optopt);
+        if (c == ':')
+            return short_flag ? errbuf_set(err, "-%c needs a value", optopt)
+                              : errbuf_set(err, "%s needs a value", argv[optind - 1]);
+        return short_flag ? errbuf_set(err, "unknown flag -%c", optopt)
+                          : errbuf_set(err, "unknown flag %s", argv[optind - 1]);
     }
     if (optind < argc)
         return errbuf_set(err, "unexpected argument \"%s\" (profiles go after --profile)",
                           argv[optind]);
-    if (port_flag >= 0)
-        out->listen_port = (uint16_t)port_flag;
+    if (out->port_override >= 0)
+        out->listen_port = (uint16_t)out->port_override;
     return 0;
 }

@@ -1,7 +1,5 @@
-/* main.c - wiring: flags -> profiles -> simulation -> collectors -> exporter -> HTTP,
- * then wait for SIGINT/SIGTERM and tear everything down in reverse order. */
-#include <errno.h>
-#include <pthread.h>
+/* main.c - wiring: flags -> signal thread -> profiles -> simulation -> collectors ->
+ * exporter -> HTTP, then wait for SIGINT/SIGTERM and tear everything down in reverse order. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +7,7 @@
 #include <unistd.h>
 
 #include "app/cli.h"
+#include "app/signals.h"
 #include "base/log.h"
 #include "config/profile.h"
 #include "metrics/catalog.h"
@@ -46,9 +45,8 @@ static int run(const struct options *opts, struct fleet *fleet)
     if (!opts->start_set) {
         /* Tick boundaries on multiples of the tick since the epoch: tidy timestamps. */
         start_ms = now_ms - now_ms % (int64_t)fleet->tick_ms;
-    } else if (start_ms > now_ms) {
-        fprintf(stderr,
-                "switchsim: error: --start-time is in the future; timestamps must not be\n");
+    } else if (start_ms > now_ms) { /* checked at start-up; here only if the clock stepped back */
+        log_error("--start-time is in the future", LOG_I64("ahead_ms", start_ms - now_ms));
         fleet_free(fleet);
         return 2;
     }
@@ -59,8 +57,8 @@ static int run(const struct options *opts, struct fleet *fleet)
     struct world *world = world_new(fleet, &params);
     uint64_t catch_up = sim_tick_at(world->sim, now_ms);
     if (catch_up * (fleet->n_ports ? fleet->n_ports : 1) > CATCH_UP_NOTICE_PORT_TICKS)
-        log_info("catching up from --start-time", "ticks=%llu ports=%zu",
-                 (unsigned long long)catch_up, fleet->n_ports);
+        log_info("catching up from --start-time", LOG_U64("ticks", catch_up),
+                 LOG_U64("ports", fleet->n_ports));
     sim_advance_to(world->sim, catch_up);
 
     struct exporter_options exporter_opts = {
@@ -72,52 +70,83 @@ static int run(const struct options *opts, struct fleet *fleet)
     struct http_options http_opts = {
         .host = opts->listen_host, .port = opts->listen_port, .version = SWITCHSIM_VERSION};
     struct http_server *srv = NULL;
-    if (exporter_start_ticker(exporter, &err) < 0 ||
-        !(srv = http_start(&http_opts, exporter, fleet, &err))) {
-        fprintf(stderr, "switchsim: error: %s\n", err.msg);
+    if (exporter_start_ticker(exporter, &err) < 0) {
+        log_error("Cannot start the simulation ticker", LOG_STR("err", err.msg));
         rc = 1;
         goto out;
     }
-    log_info("Starting switchsim",
-             "version=%s revision=%s devices=%zu ports=%zu seed=%llu "
-             "tick_ms=%llu timestamps=%s",
-             SWITCHSIM_VERSION, SWITCHSIM_REVISION, fleet->n_devices, fleet->n_ports,
-             (unsigned long long)seed, (unsigned long long)fleet->tick_ms,
-             opts->timestamps ? "true" : "false");
-    log_info("Listening on", "address=%s:%u", opts->listen_host, (unsigned)http_port(srv));
-
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    int sig = 0;
-    while (sigwait(&stop_signals, &sig) != 0) {
+    if (!(srv = http_start(&http_opts, exporter, fleet, &err))) {
+        log_error("Cannot start the HTTP server", LOG_STR("err", err.msg));
+        rc = 1;
+        goto out;
     }
-    log_info("Shutting down", "signal=%s", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    log_info("Starting switchsim", LOG_STR("version", SWITCHSIM_VERSION),
+             LOG_STR("revision", SWITCHSIM_REVISION), LOG_U64("devices", fleet->n_devices),
+             LOG_U64("ports", fleet->n_ports), LOG_U64("seed", seed),
+             LOG_U64("tick_ms", fleet->tick_ms), LOG_BOOL("timestamps", opts->timestamps));
+    char address[CLI_ADDRESS_BYTES];
+    cli_format_listen_address(opts->listen_host, http_port(srv), address, sizeof(address));
+    log_info("Listening on", LOG_STR("address", address));
+
+    signals_running();
+    int sig = signals_wait_stop();
+    log_info("Shutting down", LOG_STR("signal", signals_name(sig)));
 out:
     http_stop(srv);
     exporter_free(exporter); /* releases the world, and with it the fleet */
     return rc;
 }
 
-int main(int argc, char **argv)
+/* A bad flag: the error, the usage, exit 2. The logger is not set up yet. */
+static int bad_flag(const struct errbuf *err)
 {
-    /* Block the stop signals before any thread exists so every thread inherits the
-     * mask and only sigwait() in run() sees them: no work in signal handlers. */
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    fprintf(stderr, "switchsim: error: %s\n\n", err->msg);
+    cli_usage(stderr);
+    return 2;
+}
 
-    struct options opts;
+/* Loads the profiles, then checks them (--check-config) or runs. Returns the exit code. */
+static int load_and_run(const struct options *opts)
+{
+    const char *fallback[1];
+    const char *const *paths = opts->profiles;
+    size_t n_paths = opts->n_profiles;
+    if (n_paths == 0) {
+        fallback[0] = default_profile();
+        paths = fallback;
+        n_paths = 1;
+    }
+    for (size_t i = 0; i < n_paths && !opts->check_config; i++)
+        log_info("Loading profile", LOG_STR("path", paths[i]));
     struct errbuf err;
-    if (cli_parse(argc, argv, &opts, &err) < 0) {
-        fprintf(stderr, "switchsim: error: %s\n\n", err.msg);
-        cli_usage(stderr);
+    struct fleet *fleet = NULL;
+    if (profile_load(paths, n_paths, &fleet, &err) < 0) {
+        /* --check-config is a tool: a plain line. At start-up the logger says it. */
+        if (opts->check_config)
+            fprintf(stderr, "switchsim: error: %s\n", err.msg);
+        else
+            log_error("Error loading profiles", LOG_STR("err", err.msg));
         return 2;
     }
+    int rc = 0;
+    if (opts->check_config)
+        printf("switchsim: profiles OK: %zu device%s, %zu port%s, %llu series\n", fleet->n_devices,
+               fleet->n_devices == 1 ? "" : "s", fleet->n_ports, fleet->n_ports == 1 ? "" : "s",
+               (unsigned long long)catalog_series_count(fleet->n_devices, fleet->n_ports,
+                                                        opts->families));
+    else
+        return run(opts, fleet); /* the world it builds owns the fleet */
+    fleet_free(fleet);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    signal(SIGPIPE, SIG_IGN);
+    struct options opts;
+    struct errbuf err;
+    if (cli_parse(argc, argv, &opts, &err) < 0)
+        return bad_flag(&err);
     if (opts.show_help) {
         cli_usage(stdout);
         return 0;
@@ -126,28 +155,17 @@ int main(int argc, char **argv)
         printf("switchsim, version %s (revision: %s)\n", SWITCHSIM_VERSION, SWITCHSIM_REVISION);
         return 0;
     }
+    if (cli_validate(&opts, exporter_now_ms(), &err) < 0)
+        return bad_flag(&err);
     log_set_level(opts.log_level);
-
-    const char *fallback[1];
-    const char *const *paths = opts.profiles;
-    size_t n_paths = opts.n_profiles;
-    if (n_paths == 0) {
-        fallback[0] = default_profile();
-        paths = fallback;
-        n_paths = 1;
+    log_set_format(opts.log_format);
+    /* Before any other thread exists, so all inherit the blocked signals; from here on a
+     * stop signal ends any stage of the start promptly (signals.h). */
+    if (signals_start(&err) < 0) {
+        log_error("Cannot start", LOG_STR("err", err.msg));
+        return 1;
     }
-    struct fleet *fleet = NULL;
-    if (profile_load(paths, n_paths, &fleet, &err) < 0) {
-        fprintf(stderr, "switchsim: error: %s\n", err.msg);
-        return 2;
-    }
-    if (opts.check_config) {
-        printf("switchsim: profiles OK: %zu devices, %zu ports, %llu series\n", fleet->n_devices,
-               fleet->n_ports,
-               (unsigned long long)catalog_series_count(fleet->n_devices, fleet->n_ports,
-                                                        opts.families));
-        fleet_free(fleet);
-        return 0;
-    }
-    return run(&opts, fleet); /* the world it builds owns the fleet */
+    int rc = load_and_run(&opts);
+    signals_stop();
+    return rc;
 }

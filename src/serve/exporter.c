@@ -163,9 +163,8 @@ static int render_locked(struct exporter *e, enum expo_format format, const stru
         strbuf_cleanup(sb);
         return -1;
     }
-    log_debug("rendered", "tick=%llu format=%s bytes=%zu series=%llu",
-              (unsigned long long)sim_tick(sim), w.format->name, sb->len,
-              (unsigned long long)w.n_samples);
+    log_debug("rendered", LOG_U64("tick", sim_tick(sim)), LOG_STR("format", w.format->name),
+              LOG_U64("bytes", sb->len), LOG_U64("series", w.n_samples));
     return 0;
 }
 
@@ -178,8 +177,8 @@ static struct body *gzip_locked(struct exporter *e, const struct body *plain, st
         return NULL;
     e->self.gzip_seconds += monotonic_seconds() - t0;
     e->self.gzips++;
-    log_debug("compressed", "tick=%llu bytes=%zu gzip_bytes=%zu seconds=%.6f",
-              (unsigned long long)plain->tick, plain->len, len, monotonic_seconds() - t0);
+    log_debug("compressed", LOG_U64("tick", plain->tick), LOG_U64("bytes", plain->len),
+              LOG_U64("gzip_bytes", len), LOG_F64("seconds", monotonic_seconds() - t0));
     return body_new(data, len, len, e->world->sim, plain->format, BODY_GZIP);
 }
 

@@ -167,7 +167,7 @@ static enum MHD_Result serve_metrics(struct http_server *srv, struct MHD_Connect
     struct scrape_request req = {EXPO_TEXT_004, encoding, NULL};
     struct body *b = NULL;
     if (exporter_scrape(srv->exporter, exporter_now_ms(), &req, &b, &err) != SCRAPE_OK) {
-        log_error("render failed", "err=\"%s\"", err.msg);
+        log_error("render failed", LOG_STR("err", err.msg));
         struct MHD_Response *r =
             MHD_create_response_from_buffer(strlen(err.msg), err.msg, MHD_RESPMEM_MUST_COPY);
         if (!r)
@@ -207,7 +207,7 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
     int is_head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
     int known = strcmp(url, "/metrics") == 0 || strcmp(url, "/") == 0 ||
                 strcmp(url, "/-/healthy") == 0 || strcmp(url, "/-/ready") == 0;
-    log_debug("request", "method=%s path=\"%s\"", method, url);
+    log_debug("request", LOG_STR("method", method), LOG_STR("path", url));
     if (!known)
         return MHD_queue_response(conn, MHD_HTTP_NOT_FOUND, srv->not_found);
     if (!is_get && !is_head)
@@ -229,7 +229,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
         msg[--n] = '\0';
     /* Per-request complaints (bad requests from clients) are not the operator's problem;
      * start-up failures are reported by http_start() itself. */
-    log_debug(msg, "component=%s", "http");
+    log_debug(msg, LOG_STR("component", "http"));
 }
 
 /* Binds and listens; the host decides the family. Empty host = IPv6 dual stack,

@@ -7,7 +7,8 @@ import threading
 import time
 import urllib.request
 
-LISTEN_RE = re.compile(r'msg="Listening on" address=[^ ]*:(\d+)')
+# logfmt (msg="Listening on" address=[::]:N) or JSON ("msg":"Listening on",...,"address":"...:N")
+LISTEN_RE = re.compile(r'"?msg"?[=:]"Listening on".*?"?address"?[=:]"?[^ "]*:(\d+)')
 
 
 class Switchsim:

@@ -7,18 +7,22 @@ Prints one line per test and closes with "integration: N passed, N failed".
 """
 import argparse
 import gzip
+import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 import traceback
 
 from prometheus_client.parser import text_string_to_metric_families
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from switchsim_proc import Switchsim, run  # noqa: E402
+from switchsim_proc import Switchsim, run, wait_for  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FIX = os.path.join(ROOT, "tests", "fixtures", "profiles")
@@ -223,12 +227,20 @@ def http_routes(binary, wrapper):
 @test
 def bad_profile_exit_2_with_position(binary, wrapper):
     bad = os.path.join(FIX, "bad", "bad_speed.yaml")
+    what = ("%s:6:16: devices[0].port_groups[0].speed: expected a speed such as 25G, 100Gbps or "
+            "400Gb/s, got \"fast\"" % bad)
     rc, out, err = run(binary, ["--profile", bad] + LISTEN, wrapper=wrapper)
     assert rc == 2, rc
-    assert err == ("switchsim: error: %s:6:16: devices[0].port_groups[0].speed: expected a speed "
-                   "such as 25G, 100Gbps or 400Gb/s, got \"fast\"\n" % bad), err
+    records = stderr_records(err, parse_logfmt)
+    assert [(r["level"], r["msg"], r.get("path"), r.get("err")) for r in records] == [
+        ("info", "Loading profile", bad, None), ("error", "Error loading profiles", None, what)], err
+    rc, out, err = run(binary, ["--profile", bad, "--log.format", "json"] + LISTEN,
+                       wrapper=wrapper)
+    assert rc == 2 and [r["err"] for r in stderr_records(err, json.loads) if "err" in r] == [
+        what], err
+    # --check-config is a tool: the same error as a plain line
     rc, out, err = run(binary, ["--check-config", "--profile", bad], wrapper=wrapper)
-    assert rc == 2 and ":6:16:" in err
+    assert rc == 2 and err == "switchsim: error: %s\n" % what, err
 
 
 @test
@@ -236,6 +248,32 @@ def check_config_ok(binary, wrapper):
     rc, out, err = run(binary, ["--check-config", "--profile", DEFAULT], wrapper=wrapper)
     assert rc == 0, err
     assert out == "switchsim: profiles OK: 6 devices, 272 ports, 5195 series\n", out
+    with tempfile.TemporaryDirectory() as tmp:
+        one = os.path.join(tmp, "one.yaml")
+        with open(one, "w") as f:
+            f.write('devices:\n  - name: sw1\n    port_groups:\n      - name: "eth{n}"\n'
+                    '        count: 1\n')
+        rc, out, err = run(binary, ["--check-config", "--profile", one], wrapper=wrapper)
+        assert rc == 0, err
+        assert re.fullmatch(r"switchsim: profiles OK: 1 device, 1 port, \d+ series\n", out), out
+
+
+@test
+def listen_address_logged_as_given(binary, wrapper):
+    """An IPv6 host in brackets ([::1]:PORT), as --web.listen-address takes it back."""
+    try:
+        probe = socket.socket(socket.AF_INET6)
+        probe.bind(("::1", 0))
+        probe.close()
+    except OSError:
+        print("  skipped listen_address_logged_as_given: no IPv6 loopback here")
+        return
+    with Switchsim(binary, ["--profile", SMALL, "--web.listen-address", "[::1]:0"],
+                   wrapper) as s:
+        listening = [r for r in stderr_records(s.stderr(), parse_logfmt)
+                     if r["msg"] == "Listening on"]
+        assert [r["address"] for r in listening] == ["[::1]:%d" % s.port], s.stderr()
+        assert s.stop() == 0
 
 
 @test
@@ -243,12 +281,18 @@ def bad_flags_print_usage_exit_2(binary, wrapper):
     for args, msg in [(["--bogus"], "unknown flag --bogus"),
                       (["-p", "http"], '--port: expected a port number 0-65535, got "http"'),
                       (["--start-time", "2999-01-01T00:00:00Z", "--profile", SMALL],
-                       "--start-time is in the future")]:
+                       "--start-time is in the future"),
+                      # --check-config applies the same checks as a normal start
+                      (["--check-config", "--start-time", "2999-01-01T00:00:00Z", "--profile",
+                        SMALL], "--start-time is in the future"),
+                      (["--check-config", "--start-time", str(int(time.time()) + 3600),
+                        "--profile", SMALL], "--start-time is in the future"),
+                      (["--check-config", "--start-time", "2026-02-31T00:00:00Z", "--profile",
+                        SMALL], "--start-time: 2026-02-31 is not a date (2026-02 has 28 days)")]:
         rc, out, err = run(binary, args, wrapper=wrapper)
         assert rc == 2, (args, rc)
-        assert msg in err, err
-        if "future" not in msg:
-            assert "Usage: switchsim" in err
+        assert err.startswith("switchsim: error: " + msg), err
+        assert "Usage: switchsim" in err and out == "", (out, err)
     rc, out, err = run(binary, ["--help"], wrapper=wrapper)
     assert rc == 0 and out.startswith("Usage: switchsim")
     rc, out, err = run(binary, ["--version"], wrapper=wrapper)
@@ -261,9 +305,10 @@ def port_in_use_exit_1(binary, wrapper):
         rc, out, err = run(binary, ["--profile", SMALL, "--web.listen-address",
                                     "127.0.0.1:%d" % s.port], wrapper=wrapper)
         assert rc == 1, rc
-        lines = [line for line in err.splitlines() if "error" in line]
-        assert lines == ["switchsim: error: cannot listen on 127.0.0.1:%d: Address already in use"
-                         % s.port], err
+        errors = [r for r in stderr_records(err, parse_logfmt) if r["level"] == "error"]
+        assert [(r["msg"], r["err"]) for r in errors] == [
+            ("Cannot start the HTTP server",
+             "cannot listen on 127.0.0.1:%d: Address already in use" % s.port)], err
         assert s.stop() == 0
 
 
@@ -320,6 +365,152 @@ def port_family_selection(binary, wrapper):
         assert s.stop() == 0
     rc, out, err = run(binary, ["--metrics.port-families", "switch_port_nope"], wrapper=wrapper)
     assert rc == 2 and 'unknown family "switch_port_nope"' in err, err
+
+
+LOGFMT_PAIR = r'([A-Za-z0-9_.-]+)=("(?:[^"\\]|\\.)*"|[^\s"=]*)'
+LOGFMT_LINE = re.compile(r'^%s(?: %s)*$' % (LOGFMT_PAIR, LOGFMT_PAIR))
+FORGED_PATH = "/x%22%0Ats=2026-11-22T08:00:00.000Z%20level=error%20msg=%22forged"
+FORGED_DECODED = '/x"\nts=2026-11-22T08:00:00.000Z level=error msg="forged'
+
+
+def parse_logfmt(line):
+    """{key: value} of one logfmt line; quoted values use JSON's escapes (as go-logfmt's)."""
+    assert LOGFMT_LINE.match(line), "not a logfmt line: %r" % line
+    out = {}
+    for key, value in re.findall(LOGFMT_PAIR, line):
+        assert key not in out, "key %s twice in %r" % (key, line)
+        out[key] = json.loads(value) if value.startswith('"') else value
+    return out
+
+
+def stderr_records(text, parse):
+    lines = text.split("\n")
+    assert lines[-1] == "", "stderr does not end with a newline: %r" % lines[-1]
+    return [parse(line) for line in lines[:-1]]
+
+
+@test
+def forged_path_is_one_escaped_logfmt_line(binary, wrapper):
+    with Switchsim(binary, ["--profile", SMALL, "--log.level", "debug"] + LISTEN, wrapper) as s:
+        assert s.get(FORGED_PATH)[0] == 404
+        assert s.get()[0] == 200
+        assert s.stop() == 0
+        records = stderr_records(s.stderr(), parse_logfmt)
+    assert all(list(r)[:3] == ["ts", "level", "msg"] for r in records), records
+    assert not [r for r in records if r["level"] == "error"], records
+    requests = [r for r in records if r["msg"] == "request"]
+    assert [r["path"] for r in requests] == [FORGED_DECODED, "/metrics"], requests
+    rendered = [r for r in records if r["msg"] == "rendered"]
+    assert rendered and int(rendered[0]["series"]) > 0, records
+
+
+@test
+def json_log_lines_parse(binary, wrapper):
+    with Switchsim(binary, ["--profile", SMALL, "--log.level", "debug", "--log.format", "json"]
+                   + LISTEN, wrapper) as s:
+        assert s.get(FORGED_PATH)[0] == 404
+        assert s.get(headers={"Accept-Encoding": "gzip"})[0] == 200
+        assert s.stop() == 0
+        records = stderr_records(s.stderr(), json.loads)
+    assert all(list(r)[:3] == ["ts", "level", "msg"] for r in records), records
+    by_msg = {r["msg"]: r for r in records}
+    requests = [r for r in records if r["msg"] == "request"]
+    assert [r["path"] for r in requests] == [FORGED_DECODED, "/metrics"], requests
+    assert by_msg["Starting switchsim"]["timestamps"] is True
+    assert isinstance(by_msg["rendered"]["bytes"], int) and by_msg["rendered"]["bytes"] > 0
+    assert isinstance(by_msg["compressed"]["seconds"], float)
+    assert by_msg["Shutting down"]["signal"] == "SIGTERM"
+    assert not [r for r in records if r["level"] == "error"], records
+
+
+class Starting:
+    """A switchsim that has not finished starting (or never will): stderr collected by a
+    thread, the process killed by PID on the way out."""
+
+    def __init__(self, binary, args, wrapper):
+        self.proc = subprocess.Popen(list(wrapper or []) + [binary] + list(args),
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                     start_new_session=True)
+        self.lines = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        for line in self.proc.stderr:
+            self.lines.append(line)
+
+    def logged(self, msg):
+        return [r for r in (parse_logfmt(x.rstrip("\n")) for x in list(self.lines))
+                if r["msg"] == msg]
+
+    def stop_within(self, sig, seconds):
+        """Sends sig; returns the exit code, or None if the process outlived `seconds`."""
+        self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(seconds)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+        self.reader.join(5)
+        return False
+
+
+@test
+def sigterm_ends_a_hanging_profile_load(binary, wrapper):
+    """A profile path that is a FIFO nobody writes to: the loader either refuses it (exit 2)
+    or blocks in open(); either way SIGTERM ends the process within a second, and SIGHUP,
+    SIGUSR1 and SIGUSR2 meanwhile do not kill it."""
+    with tempfile.TemporaryDirectory() as tmp:
+        fifo = os.path.join(tmp, "fifo.yaml")
+        os.mkfifo(fifo)
+        with Starting(binary, ["--profile", fifo] + LISTEN, wrapper) as p:
+            assert wait_for(lambda: p.logged("Loading profile") or p.proc.poll() is not None,
+                            30), p.lines
+            time.sleep(0.2)  # into open() (or refused: then it has exited by now)
+            if p.proc.poll() is None:
+                for sig in (signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2):
+                    p.proc.send_signal(sig)
+                assert wait_for(lambda: len(p.logged("Signal ignored")) == 2, 5), p.lines
+                assert p.proc.poll() is None, "killed by SIGHUP/SIGUSR1/SIGUSR2: %r" % p.lines
+            rc = p.stop_within(signal.SIGTERM, 1.0)
+            assert rc is not None, "still running 1 s after SIGTERM"
+            assert rc != 0, rc
+
+
+@test
+def sigterm_ends_the_catch_up(binary, wrapper):
+    """A year of catch-up from --start-time takes minutes; SIGTERM ends it within a second."""
+    year_ago = str(int(time.time()) - 365 * 86400)
+    with Starting(binary, ["--profile", DEFAULT, "--start-time", year_ago] + LISTEN,
+                  wrapper) as p:
+        assert wait_for(lambda: p.logged("catching up from --start-time"), 30), p.lines
+        rc = p.stop_within(signal.SIGTERM, 1.0)
+        assert rc == -signal.SIGTERM, (rc, p.lines)
+        p.reader.join(5)
+        assert [r["signal"] for r in p.logged("Stopped during start-up")] == ["SIGTERM"], p.lines
+
+
+@test
+def hup_and_usr_signals_do_not_stop_a_running_server(binary, wrapper):
+    with Switchsim(binary, ["--profile", SMALL] + LISTEN, wrapper) as s:
+        for sig in (signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2):
+            s.proc.send_signal(sig)
+        assert wait_for(lambda: "SIGUSR2" in s.stderr(), 5), s.stderr()
+        assert wait_for(lambda: "SIGHUP" in s.stderr(), 5), s.stderr()
+        assert s.get()[0] == 200
+        assert s.stop() == 0
+        records = stderr_records(s.stderr(), parse_logfmt)
+    got = {r["signal"]: (r["level"], r["msg"]) for r in records if "signal" in r}
+    assert got == {"SIGHUP": ("warn", "Reload is not supported yet, SIGHUP ignored"),
+                   "SIGUSR1": ("info", "Signal ignored"), "SIGUSR2": ("info", "Signal ignored"),
+                   "SIGTERM": ("info", "Shutting down")}, records
 
 
 VALGRIND_TESTS = {"metrics_valid_for_promtool_and_prometheus_client", "http_routes",
