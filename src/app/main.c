@@ -31,12 +31,22 @@
 /* Catching up more than this many port-ticks at start-up gets a log line first. */
 #define CATCH_UP_NOTICE_PORT_TICKS 50000000ULL
 
-static const char *default_profile(void)
+/* The installed copy; from a source tree, the repository's own. Neither: NULL, and err
+ * names both paths tried, the installed one first (it is the one a user must fix). */
+static const char *default_profile(struct errbuf *err)
 {
-    /* The installed copy; from a source tree, the repository's own. */
-    if (access(SWITCHSIM_DEFAULT_PROFILE, R_OK) == 0)
-        return SWITCHSIM_DEFAULT_PROFILE;
-    return "profiles/default.yaml";
+    static const char installed[] = SWITCHSIM_DEFAULT_PROFILE;
+    static const char source_tree[] = "profiles/default.yaml";
+    if (access(installed, R_OK) == 0)
+        return installed;
+    int installed_errno = errno;
+    if (access(source_tree, R_OK) == 0)
+        return source_tree;
+    errbuf_set(err,
+               "no --profile given and no default profile: cannot read %s (%s), nor %s in the "
+               "working directory",
+               installed, strerror(installed_errno), source_tree);
+    return NULL;
 }
 
 static int run(const struct options *opts, struct fleet *fleet)
@@ -133,7 +143,11 @@ int main(int argc, char **argv)
     const char *const *paths = opts.profiles;
     size_t n_paths = opts.n_profiles;
     if (n_paths == 0) {
-        fallback[0] = default_profile();
+        fallback[0] = default_profile(&err);
+        if (!fallback[0]) {
+            fprintf(stderr, "switchsim: error: %s\n", err.msg);
+            return 2;
+        }
         paths = fallback;
         n_paths = 1;
     }
