@@ -9,8 +9,8 @@ DESTDIR  ?=
 BUILD    ?= build
 OPT      ?= -O2 -g
 PKG_CONFIG ?= pkg-config
-# Install locations (docs/DEVELOPMENT.md, "Install"). DATADIR is compiled into the binary:
-# $(BUILD)/.prefix records it, and a change rebuilds what uses it, so `make install PREFIX=P`
+# Install locations (README, "Build and install"). DATADIR is compiled into the binary:
+# $(BUILD)/.defines records it, and a change rebuilds what uses it, so `make install PREFIX=P`
 # always installs a binary that looks in P.
 BINDIR   := $(PREFIX)/bin
 DATADIR  := $(PREFIX)/share/switchsim
@@ -70,11 +70,12 @@ $(BUILD)/libswitchsim.a: $(LIBOBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-# The stamp changes (and so rebuilds main.o, the one user of SWITCHSIM_DEFAULT_PROFILE)
-# only when DATADIR differs from the last build's.
-$(BUILD)/.prefix: FORCE | $(BUILD)
-	@echo '$(DATADIR)' | cmp -s - $@ || echo '$(DATADIR)' >$@
-$(BUILD)/app/main.o: $(BUILD)/.prefix
+# The stamp changes (and so rebuilds main.o, the one user of these -D values) only when one
+# differs from the last build's: a new PREFIX, version or commit.
+STAMP = $(DATADIR) $(VERSION) $(REVISION)
+$(BUILD)/.defines: FORCE | $(BUILD)
+	@echo '$(STAMP)' | cmp -s - $@ || echo '$(STAMP)' >$@
+$(BUILD)/app/main.o: $(BUILD)/.defines
 
 $(BUILD)/switchsim: $(BUILD)/app/main.o $(BUILD)/libswitchsim.a
 	$(QUIET_LD)$(CC) $(OPT) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
@@ -173,7 +174,7 @@ tidy:
 # src/app/cli.c), plus deploy/man/switchsim.h2m.in; help2man is a build package (deps.sh).
 SUBST = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DATADIR@|$(DATADIR)|g' \
         -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
-$(BUILD)/switchsim.h2m: deploy/man/switchsim.h2m.in $(BUILD)/.prefix
+$(BUILD)/switchsim.h2m: deploy/man/switchsim.h2m.in $(BUILD)/.defines
 	$(SUBST) $< >$@
 # help2man bolds "--web" of "--web.listen-address"; the sed puts the whole flag in bold.
 $(BUILD)/switchsim.1: $(BUILD)/switchsim $(BUILD)/switchsim.h2m
@@ -182,7 +183,7 @@ $(BUILD)/switchsim.1: $(BUILD)/switchsim $(BUILD)/switchsim.h2m
 	  --name='simulated network-switch telemetry for Prometheus' \
 	  --include=$(BUILD)/switchsim.h2m --output=$@.tmp $(abspath $(BUILD)/switchsim)
 	sed -E 's/\\fB((\\-|[a-z0-9])+)\\fR(\.[a-z0-9\\-]+)/\\fB\1\3\\fR/g' $@.tmp >$@ && rm -f $@.tmp
-$(BUILD)/switchsim.service: deploy/systemd/switchsim.service.in $(BUILD)/.prefix
+$(BUILD)/switchsim.service: deploy/systemd/switchsim.service.in $(BUILD)/.defines
 	$(SUBST) $< >$@
 man: $(BUILD)/switchsim.1
 
