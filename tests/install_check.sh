@@ -142,6 +142,16 @@ if command -v systemd-analyze >/dev/null 2>&1; then
 else
     echo "skip - systemd-analyze verify/security (systemd not installed; static check above)"
 fi
+# The unit's DynamicUser=yes runs switchsim as a uid that owns nothing: the installed files
+# must be enough for it (modes of the binary, the profile and every directory on the way).
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1; then
+    chmod 0755 "$T"
+    same "a uid that owns nothing (as DynamicUser=yes) runs the installed binary on its profile" \
+        "$default_alone" "$(cd / && setpriv --reuid=61999 --regid=61999 --clear-groups \
+            --no-new-privs "$P2/bin/switchsim" --check-config 2>&1)"
+else
+    echo "skip - running as a uid that owns nothing (needs root and setpriv)"
+fi
 # The service runs `switchsim $ARGS` with the default file's ARGS: that must work as shipped.
 # shellcheck disable=SC1091,SC2086
 out=$(cd "$T/empty" && . "$P2/etc/default/switchsim" && [ "${ARGS+set}" = set ] &&
