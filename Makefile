@@ -86,12 +86,15 @@ $(BUILD)/test_%: tests/test_%.c tests/testutil.h tests/stack.h $(BUILD)/libswitc
 	  $(LDFLAGS) $(CMOCKA_LIBS) $(PKG_LIBS) $(LDLIBS)
 
 # ---- the two README commands -------------------------------------------------------------
-# PROFILE is used only when ARGS names no --profile of its own.
+# PROFILE is used only when ARGS names no --profile of its own (a second one would be merged
+# into the fleet). BUILD may be relative (./build/switchsim) or absolute.
 PROFILE ?= profiles/default.yaml
+RUN_BINARY = $(if $(filter /%,$(BUILD)),,./)$(BUILD)/switchsim
+RUN_PROFILE = $(if $(findstring --profile,$(ARGS)),,--profile $(PROFILE))
 run:
 	@scripts/deps.sh build
 	@$(MAKE) --no-print-directory all
-	$(if $(filter /%,$(BUILD)),,./)$(BUILD)/switchsim $(if $(findstring --profile,$(ARGS)),,--profile $(PROFILE)) $(ARGS)
+	$(RUN_BINARY) $(RUN_PROFILE) $(ARGS)
 
 check:
 	@scripts/deps.sh test
