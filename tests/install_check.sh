@@ -70,29 +70,31 @@ same "QUICKSTART's third make run command" "$default_alone" \
 # The binary of the second install must look in the second PREFIX (compiled in), and say so
 # when the profile is not there (it is not: DESTDIR is only a staging root).
 D=$T/dest
-$MAKE_T install DESTDIR="$D" PREFIX=/opt/first >/dev/null 2>&1 || fail "make install DESTDIR PREFIX=/opt/first"
-$MAKE_T install DESTDIR="$D" PREFIX=/opt/second >/dev/null 2>&1 || fail "make install DESTDIR PREFIX=/opt/second"
+# shellcheck disable=SC2086
+check "make install DESTDIR=... PREFIX=/opt/first" $MAKE_T install DESTDIR="$D" PREFIX=/opt/first
+# shellcheck disable=SC2086
+check "then make install DESTDIR=... PREFIX=/opt/second" $MAKE_T install DESTDIR="$D" PREFIX=/opt/second
 out=$(cd "$T/empty" && "$D/opt/second/bin/switchsim" --check-config 2>&1)
 rc=$?
 case "$rc:$out" in
 2:*"/opt/second/share/switchsim/profiles/default.yaml"*) ok "DESTDIR install, second PREFIX: the binary looks in it and names the path it tried" ;;
 *) fail "DESTDIR install, second PREFIX: the binary looks in it and names the path it tried" "exit $rc: $out" ;;
 esac
-for f in bin/switchsim share/switchsim/profiles/default.yaml share/man/man1/switchsim.1 \
-    lib/systemd/system/switchsim.service share/bash-completion/completions/switchsim; do
-    [ -f "$D/opt/second/$f" ] || fail "DESTDIR install put $f in place"
+missing=""
+for f in opt/second/bin/switchsim opt/second/share/switchsim/profiles/default.yaml \
+    opt/second/share/man/man1/switchsim.1 opt/second/lib/systemd/system/switchsim.service \
+    opt/second/share/bash-completion/completions/switchsim etc/default/switchsim; do
+    [ -f "$D/$f" ] || missing="$missing $f"
 done
-if [ -f "$D/etc/default/switchsim" ]; then ok "DESTDIR install put every file in place"; else
-    fail "DESTDIR install put /etc/default/switchsim in place"
-fi
+same "DESTDIR install put every file in place" "" "$missing"
 
 # ---- the same into real directories: the installed binary finds its own profile -------------
 P1=$T/p1
 P2=$T/p2
-inst() { $MAKE_T install PREFIX="$1" SYSCONFDIR="$1/etc" >/dev/null 2>&1; }
-uninst() { $MAKE_T uninstall PREFIX="$1" SYSCONFDIR="$1/etc" 2>&1; }
-inst "$P1" || fail "make install PREFIX=p1"
-inst "$P2" || fail "make install PREFIX=p2"
+inst() { $MAKE_T install PREFIX="$1" SYSCONFDIR="$1/etc"; }
+uninst() { $MAKE_T uninstall PREFIX="$1" SYSCONFDIR="$1/etc"; }
+check "make install PREFIX=p1" inst "$P1"
+check "then make install PREFIX=p2" inst "$P2"
 for p in "$P1" "$P2"; do
     same "install PREFIX=$(basename "$p"): default profile found from any directory" \
         "$default_alone" "$(cd "$T/empty" && "$p/bin/switchsim" --check-config 2>&1)"
@@ -189,18 +191,18 @@ same "completion: a new flag that takes a value gets no file names" "" \
 # ---- uninstall --------------------------------------------------------------------------------
 # p2: a user's own profile next to ours survives, everything install put there goes.
 echo "devices: []" >"$P2/share/switchsim/profiles/my-lab.yaml"
-uninst "$P2" >/dev/null || fail "make uninstall PREFIX=p2"
+check "make uninstall PREFIX=p2" uninst "$P2"
 same "uninstall removes what install put there and keeps the user's own profile" \
     "./share/switchsim/profiles/my-lab.yaml" "$(cd "$P2" && find . -type f | sort)"
 # p1: an edited /etc/default file survives install and uninstall; empty directories go.
 echo 'ARGS="--log.level warn"' >>"$P1/etc/default/switchsim"
-inst "$P1" || fail "make install PREFIX=p1 again"
+check "make install PREFIX=p1 again" inst "$P1"
 if grep -q 'log.level warn' "$P1/etc/default/switchsim"; then
     ok "install keeps an edited /etc/default/switchsim"
 else
     fail "install keeps an edited /etc/default/switchsim"
 fi
-uninst "$P1" >/dev/null || fail "make uninstall PREFIX=p1"
+check "make uninstall PREFIX=p1" uninst "$P1"
 left=$(cd "$P1" && find . -type f | sort)
 if [ "$left" = "./etc/default/switchsim" ] && [ ! -d "$P1/share/switchsim" ]; then
     ok "uninstall keeps an edited /etc/default/switchsim and removes the empty share/switchsim"
