@@ -1,5 +1,6 @@
 # switchsim - hand-written Makefile (see docs/DEVELOPMENT.md).
-# `make check` is what CI runs; `make run` starts the simulator on the default profile.
+# `make check` is what CI runs; `make run` starts the simulator on the default profile
+# (`make run PROFILE=my-lab.yaml`, or any --profile in ARGS, replaces it).
 
 VERSION  := 0.1.0
 REVISION := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -8,7 +9,15 @@ DESTDIR  ?=
 BUILD    ?= build
 OPT      ?= -O2 -g
 PKG_CONFIG ?= pkg-config
+# Install locations (README, "Build and install"). DATADIR is compiled into the binary:
+# $(BUILD)/.defines records it, and a change rebuilds what uses it, so `make install PREFIX=P`
+# always installs a binary that looks in P.
+BINDIR   := $(PREFIX)/bin
 DATADIR  := $(PREFIX)/share/switchsim
+MANDIR   ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 
 PKGS := libmicrohttpd yaml-0.1 libdeflate
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -44,7 +53,8 @@ VALGRIND ?= valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 .PHONY: all run deps deps-test check test unit integration asan valgrind format format-check \
-        tidy install uninstall clean e2e config-check bench bench-tools layers tsan
+        tidy install uninstall clean e2e config-check bench bench-tools layers tsan \
+        install-check man FORCE
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/switchsim
@@ -60,6 +70,13 @@ $(BUILD)/libswitchsim.a: $(LIBOBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
+# The stamp changes (and so rebuilds main.o, the one user of these -D values) only when one
+# differs from the last build's: a new PREFIX, version or commit.
+STAMP = $(DATADIR) $(VERSION) $(REVISION)
+$(BUILD)/.defines: FORCE | $(BUILD)
+	@echo '$(STAMP)' | cmp -s - $@ || echo '$(STAMP)' >$@
+$(BUILD)/app/main.o: $(BUILD)/.defines
+
 $(BUILD)/switchsim: $(BUILD)/app/main.o $(BUILD)/libswitchsim.a
 	$(QUIET_LD)$(CC) $(OPT) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
 
@@ -69,14 +86,20 @@ $(BUILD)/test_%: tests/test_%.c tests/testutil.h tests/stack.h $(BUILD)/libswitc
 	  $(LDFLAGS) $(CMOCKA_LIBS) $(PKG_LIBS) $(LDLIBS)
 
 # ---- the two README commands -------------------------------------------------------------
+# PROFILE is used only when ARGS names no --profile of its own (a second one would be merged
+# into the fleet). BUILD may be relative (./build/switchsim) or absolute.
+PROFILE ?= profiles/default.yaml
+RUN_BINARY = $(if $(filter /%,$(BUILD)),,./)$(BUILD)/switchsim
+RUN_PROFILE = $(if $(findstring --profile,$(ARGS)),,--profile $(PROFILE))
 run:
 	@scripts/deps.sh build
 	@$(MAKE) --no-print-directory all
-	./$(BUILD)/switchsim --profile profiles/default.yaml $(ARGS)
+	$(RUN_BINARY) $(RUN_PROFILE) $(ARGS)
 
 check:
 	@scripts/deps.sh test
-	@$(MAKE) --no-print-directory format-check layers tidy config-check test e2e asan tsan valgrind
+	@$(MAKE) --no-print-directory format-check layers tidy config-check install-check test e2e \
+	  asan tsan valgrind
 	@echo "make check: all suites passed"
 
 deps:
@@ -109,6 +132,10 @@ e2e: $(BUILD)/switchsim
 
 config-check:
 	@tests/config_check.sh
+
+# make run/install/uninstall, the man page, the systemd unit and bash completion.
+install-check:
+	@tests/install_check.sh
 
 # Include order between layers, and each external library used from its one module.
 layers:
@@ -146,13 +173,52 @@ tidy:
 	clang-tidy --quiet $(SRCS) -- $(DEFS) -Isrc $(PKG_CFLAGS)
 
 # ---- install -----------------------------------------------------------------------------
-install: $(BUILD)/switchsim
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(DATADIR)/profiles
-	install -m 0755 $(BUILD)/switchsim $(DESTDIR)$(PREFIX)/bin/switchsim
-	install -m 0644 profiles/*.yaml $(DESTDIR)$(DATADIR)/profiles/
+# The man page is help2man's rendering of `switchsim --help` (so flags are written once, in
+# src/app/cli.c), plus deploy/man/switchsim.h2m.in; help2man is a build package (deps.sh).
+SUBST = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DATADIR@|$(DATADIR)|g' \
+        -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
+$(BUILD)/switchsim.h2m: deploy/man/switchsim.h2m.in $(BUILD)/.defines
+	$(SUBST) $< >$@
+# help2man bolds "--web" of "--web.listen-address"; the sed puts the whole flag in bold.
+$(BUILD)/switchsim.1: $(BUILD)/switchsim $(BUILD)/switchsim.h2m
+	@command -v help2man >/dev/null || { echo "help2man is missing: scripts/deps.sh build" >&2; exit 1; }
+	help2man --no-info --section=1 --version-string='$(VERSION)' \
+	  --name='simulated network-switch telemetry for Prometheus' \
+	  --include=$(BUILD)/switchsim.h2m --output=$@.tmp $(abspath $(BUILD)/switchsim)
+	sed -E 's/\\fB((\\-|[a-z0-9])+)\\fR(\.[a-z0-9\\-]+)/\\fB\1\3\\fR/g' $@.tmp >$@ && rm -f $@.tmp
+$(BUILD)/switchsim.service: deploy/systemd/switchsim.service.in $(BUILD)/.defines
+	$(SUBST) $< >$@
+man: $(BUILD)/switchsim.1
+
+# Installs only these files, and uninstall removes only these (plus the directories if that
+# leaves them empty): a user's own profiles next to ours survive. The /etc/default file is
+# configuration: install keeps an existing one, uninstall keeps one the admin changed.
+INSTALLED_PROFILES = $(notdir $(wildcard profiles/*.yaml))
+install: $(BUILD)/switchsim $(BUILD)/switchsim.1 $(BUILD)/switchsim.service
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/profiles $(DESTDIR)$(MANDIR)/man1 \
+	  $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(SYSCONFDIR)/default
+	install -m 0755 $(BUILD)/switchsim $(DESTDIR)$(BINDIR)/switchsim
+	install -m 0644 $(addprefix profiles/,$(INSTALLED_PROFILES)) $(DESTDIR)$(DATADIR)/profiles/
+	install -m 0644 $(BUILD)/switchsim.1 $(DESTDIR)$(MANDIR)/man1/switchsim.1
+	install -m 0644 $(BUILD)/switchsim.service $(DESTDIR)$(SYSTEMDUNITDIR)/switchsim.service
+	install -m 0644 deploy/completion/switchsim $(DESTDIR)$(BASHCOMPDIR)/switchsim
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/default/switchsim ]; then \
+	  echo "keeping $(DESTDIR)$(SYSCONFDIR)/default/switchsim"; \
+	else \
+	  echo "install -m 0644 deploy/default/switchsim $(DESTDIR)$(SYSCONFDIR)/default/switchsim"; \
+	  install -m 0644 deploy/default/switchsim $(DESTDIR)$(SYSCONFDIR)/default/switchsim; \
+	fi
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/switchsim
-	rm -rf $(DESTDIR)$(DATADIR)
+	rm -f $(DESTDIR)$(BINDIR)/switchsim $(DESTDIR)$(MANDIR)/man1/switchsim.1 \
+	  $(DESTDIR)$(SYSTEMDUNITDIR)/switchsim.service $(DESTDIR)$(BASHCOMPDIR)/switchsim \
+	  $(addprefix $(DESTDIR)$(DATADIR)/profiles/,$(INSTALLED_PROFILES))
+	@if cmp -s deploy/default/switchsim $(DESTDIR)$(SYSCONFDIR)/default/switchsim; then \
+	  echo "rm -f $(DESTDIR)$(SYSCONFDIR)/default/switchsim"; \
+	  rm -f $(DESTDIR)$(SYSCONFDIR)/default/switchsim; \
+	elif [ -e $(DESTDIR)$(SYSCONFDIR)/default/switchsim ]; then \
+	  echo "keeping $(DESTDIR)$(SYSCONFDIR)/default/switchsim (changed since install)"; \
+	fi
+	-@rmdir $(DESTDIR)$(DATADIR)/profiles $(DESTDIR)$(DATADIR) 2>/dev/null || true
 
 clean:
 	rm -rf build

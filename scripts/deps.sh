@@ -1,14 +1,15 @@
 #!/bin/sh
 # deps.sh - install the Debian 12 packages switchsim needs, only if any are missing.
-#   scripts/deps.sh build   what `make` and `make run` need
+#   scripts/deps.sh build   what `make`, `make run` and `make install` need (help2man: the
+#                           man page is generated from `switchsim --help`)
 #   scripts/deps.sh test    what `make check` needs (build + test tools)
 #   scripts/deps.sh bench   what `make bench` needs (test + load generator)
 # As root it runs apt-get; otherwise it prints the exact command and exits 1.
 set -eu
 
-BUILD_PKGS="gcc make pkg-config libc6-dev libmicrohttpd-dev libyaml-dev libdeflate-dev"
+BUILD_PKGS="gcc make pkg-config libc6-dev libmicrohttpd-dev libyaml-dev libdeflate-dev help2man"
 TEST_PKGS="$BUILD_PKGS libcmocka-dev valgrind clang-format clang-tidy curl python3 \
-python3-prometheus-client python3-yaml prometheus docker-compose"
+python3-prometheus-client python3-yaml prometheus docker-compose groff-base"
 BENCH_PKGS="$TEST_PKGS wrk zlib1g-dev"
 
 case "${1:-build}" in

@@ -1,5 +1,6 @@
 /* main.c - wiring: flags -> signal thread -> profiles -> simulation -> collectors ->
  * exporter -> HTTP, then wait for SIGINT/SIGTERM and tear everything down in reverse order. */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,12 +30,22 @@
 /* Catching up more than this many port-ticks at start-up gets a log line first. */
 #define CATCH_UP_NOTICE_PORT_TICKS 50000000ULL
 
-static const char *default_profile(void)
+/* The installed copy; from a source tree, the repository's own. Neither: NULL, and err
+ * names both paths tried, the installed one first (it is the one a user must fix). */
+static const char *default_profile(struct errbuf *err)
 {
-    /* The installed copy; from a source tree, the repository's own. */
-    if (access(SWITCHSIM_DEFAULT_PROFILE, R_OK) == 0)
-        return SWITCHSIM_DEFAULT_PROFILE;
-    return "profiles/default.yaml";
+    static const char installed[] = SWITCHSIM_DEFAULT_PROFILE;
+    static const char source_tree[] = "profiles/default.yaml";
+    if (access(installed, R_OK) == 0)
+        return installed;
+    int installed_errno = errno;
+    if (access(source_tree, R_OK) == 0)
+        return source_tree;
+    errbuf_set(err,
+               "no --profile given and no default profile: cannot read %s (%s), nor %s in the "
+               "working directory",
+               installed, strerror(installed_errno), source_tree);
+    return NULL;
 }
 
 static int run(const struct options *opts, struct fleet *fleet)
@@ -112,7 +123,15 @@ static int load_and_run(const struct options *opts)
     const char *const *paths = opts->profiles;
     size_t n_paths = opts->n_profiles;
     if (n_paths == 0) {
-        fallback[0] = default_profile();
+        struct errbuf why;
+        fallback[0] = default_profile(&why);
+        if (!fallback[0]) {
+            if (opts->check_config)
+                fprintf(stderr, "switchsim: error: %s\n", why.msg);
+            else
+                log_error("Error loading profiles", LOG_STR("err", why.msg));
+            return 2;
+        }
         paths = fallback;
         n_paths = 1;
     }
