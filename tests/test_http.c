@@ -53,6 +53,37 @@ struct response {
     size_t body_len;
 };
 
+/* Sends raw request bytes and reads until the server closes (5 s timeout); the whole
+ * byte stream is returned in .body/.body_len (head is NULL). */
+static struct response http_raw_keep(uint16_t port, const char *request)
+{
+    struct response r = {0};
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct timeval tv = {5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons(port)};
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+    size_t len = strlen(request);
+    assert_int_equal(write(fd, request, len), (ssize_t)len);
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    for (;;) {
+        if (n + 4096 > cap)
+            buf = realloc(buf, cap *= 2);
+        ssize_t got = read(fd, buf + n, cap - n - 1);
+        if (got <= 0)
+            break;
+        n += (size_t)got;
+    }
+    close(fd);
+    buf[n] = '\0';
+    r.body = buf;
+    r.body_len = n;
+    return r;
+}
+
 /* Sends raw request bytes and reads until the server closes (5 s timeout). */
 static struct response http_raw(uint16_t port, const char *request)
 {
@@ -113,6 +144,42 @@ static const char *header(struct response *r, const char *name)
         }
     }
     return NULL;
+}
+
+/* Sends raw request bytes (the last request should say "Connection: close") and reads
+ * until the server closes; returns the whole byte stream (NUL-terminated, free it). */
+static char *http_stream(uint16_t port, const char *request, size_t *len_out)
+{
+    struct response r = http_raw_keep(port, request);
+    *len_out = r.body_len;
+    return r.body;
+}
+
+/* Splits the n responses off a byte stream; is_head[i] says response i has no body.
+ * Each head is NUL-terminated in place; bodies are located by Content-Length. */
+static void split_responses(char *stream, size_t len, int n, const int *is_head,
+                            struct response *out)
+{
+    char *p = stream, *end = stream + len;
+    for (int i = 0; i < n; i++) {
+        char *sep = strstr(p, "\r\n\r\n");
+        if (!sep)
+            fail_msg("response %d of %d missing (stream has %zu bytes)", i + 1, n, len);
+        *sep = '\0';
+        out[i].head = p;
+        out[i].status = 0;
+        sscanf(p, "HTTP/1.1 %d", &out[i].status);
+        out[i].body = sep + 4;
+        out[i].body_len = 0;
+        if (!is_head[i]) {
+            const char *cl = header(&out[i], "Content-Length");
+            assert_non_null(cl);
+            out[i].body_len = strtoul(cl, NULL, 10);
+        }
+        p = out[i].body + out[i].body_len;
+        assert_true(p <= end);
+    }
+    assert_true(p == end); /* nothing after the last expected response */
 }
 
 static void test_http_metrics_get(void **state)
@@ -312,6 +379,79 @@ static void test_http_gzip_negotiation(void **state)
     free(no.head);
 }
 
+/* Four pipelined requests on one connection: all answered, in order, and the connection
+ * stays open between them (libmicrohttpd drops pipelined requests and closes when a
+ * response is queued on the first access-handler call). */
+static void test_http_pipelining_keep_alive(void **state)
+{
+    struct fixture *f = *state;
+    size_t len = 0;
+    char *stream = http_stream(f->port,
+                               "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"
+                               "GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+                               "GET /-/healthy HTTP/1.1\r\nHost: x\r\n\r\n"
+                               "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                               &len);
+    struct response r[4];
+    static const int no_head[4] = {0, 0, 0, 0};
+    split_responses(stream, len, 4, no_head, r);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(r[i].status, 200);
+    assert_int_equal(strncmp(r[0].body, "# HELP switch_device_info ", 26), 0);
+    assert_int_equal(strncmp(r[1].body, "<!DOCTYPE html>", 15), 0);
+    assert_int_equal(r[2].body_len, 3);
+    assert_memory_equal(r[2].body, "OK\n", 3);
+    assert_int_equal(r[3].body_len, r[0].body_len); /* one-hour tick: the same body */
+    assert_memory_equal(r[3].body, r[0].body, r[0].body_len);
+    for (int i = 0; i < 3; i++) {
+        const char *c = header(&r[i], "Connection");
+        if (c && strcasecmp(c, "close") == 0)
+            fail_msg("response %d carries Connection: close", i + 1);
+    }
+    free(stream);
+}
+
+/* 404, 405 without a body, and HEAD keep the connection; HEAD has no body. */
+static void test_http_keep_alive_errors_and_head(void **state)
+{
+    struct fixture *f = *state;
+    size_t len = 0;
+    char *stream = http_stream(f->port,
+                               "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n"
+                               "DELETE /metrics HTTP/1.1\r\nHost: x\r\n\r\n"
+                               "HEAD /metrics HTTP/1.1\r\nHost: x\r\n\r\n"
+                               "GET /-/ready HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                               &len);
+    struct response r[4];
+    static const int heads[4] = {0, 0, 1, 0};
+    split_responses(stream, len, 4, heads, r);
+    assert_int_equal(r[0].status, 404);
+    assert_int_equal(r[1].status, 405);
+    assert_string_equal(header(&r[1], "Allow"), "GET, HEAD");
+    assert_int_equal(r[2].status, 200);
+    assert_true(strtoul(header(&r[2], "Content-Length"), NULL, 10) > 1000);
+    assert_int_equal(r[3].status, 200);
+    assert_memory_equal(r[3].body, "OK\n", 3);
+    free(stream);
+}
+
+/* A request with a body no route reads is refused at once and the connection closed. */
+static void test_http_body_refused_early(void **state)
+{
+    struct fixture *f = *state;
+    size_t len = 0;
+    char *stream = http_stream(f->port,
+                               "POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n"
+                               "hello"
+                               "GET /-/ready HTTP/1.1\r\nHost: x\r\n\r\n",
+                               &len);
+    struct response r[1];
+    static const int no_head[1] = {0};
+    split_responses(stream, len, 1, no_head, r);
+    assert_int_equal(r[0].status, 405);
+    free(stream);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -323,6 +463,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_http_concurrent_scrapes_identical, setup, teardown),
         cmocka_unit_test(test_http_accept_encoding_parsing),
         cmocka_unit_test_setup_teardown(test_http_gzip_negotiation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_http_pipelining_keep_alive, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_http_keep_alive_errors_and_head, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_http_body_refused_early, setup, teardown),
     };
     return cmocka_run_group_tests_name("http", tests, NULL, NULL);
 }

@@ -192,21 +192,22 @@ static enum MHD_Result serve_metrics(struct http_server *srv, struct MHD_Connect
     return ret;
 }
 
-static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                      const char *method, const char *version,
-                                      const char *upload_data, size_t *upload_data_size,
-                                      void **req_cls)
+/* Whether the request announces a body (no route takes one). */
+static int request_has_body(struct MHD_Connection *conn)
 {
-    (void)version;
-    (void)upload_data;
-    (void)upload_data_size;
-    (void)req_cls;
-    struct http_server *srv = cls;
+    const char *len =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    return (len && strcmp(len, "0") != 0) ||
+           MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+}
+
+static enum MHD_Result route(struct http_server *srv, struct MHD_Connection *conn, const char *url,
+                             const char *method)
+{
     int is_get = strcmp(method, MHD_HTTP_METHOD_GET) == 0;
     int is_head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
     int known = strcmp(url, "/metrics") == 0 || strcmp(url, "/") == 0 ||
                 strcmp(url, "/-/healthy") == 0 || strcmp(url, "/-/ready") == 0;
-    log_debug("request", "method=%s path=\"%s\"", method, url);
     if (!known)
         return MHD_queue_response(conn, MHD_HTTP_NOT_FOUND, srv->not_found);
     if (!is_get && !is_head)
@@ -216,6 +217,34 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
     if (strcmp(url, "/") == 0)
         return MHD_queue_response(conn, MHD_HTTP_OK, srv->landing);
     return MHD_queue_response(conn, MHD_HTTP_OK, srv->ok);
+}
+
+/* libmicrohttpd calls this once when the headers are in and again when the request is
+ * complete. A response queued on the first call is an "early" response: the library then
+ * discards the rest of the connection (no keep-alive, pipelined requests dropped). So
+ * requests without a body are answered on the second call; a request with a body (which
+ * no route reads) is refused on the first call, which closes the connection instead of
+ * reading a body nobody wants. */
+static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                      const char *method, const char *version,
+                                      const char *upload_data, size_t *upload_data_size,
+                                      void **req_cls)
+{
+    (void)version;
+    (void)upload_data;
+    struct http_server *srv = cls;
+    if (!*req_cls) {
+        *req_cls = srv; /* any non-NULL value: "headers seen" */
+        log_debug("request", "method=%s path=\"%s\"", method, url);
+        if (!request_has_body(conn))
+            return MHD_YES;
+        return route(srv, conn, url, method);
+    }
+    if (*upload_data_size != 0) { /* not reached: requests with a body were answered early */
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    return route(srv, conn, url, method);
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)

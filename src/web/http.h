@@ -3,9 +3,12 @@
  * Routes: GET/HEAD /metrics (exposition; gzip when Accept-Encoding allows it, with
  * Content-Encoding and Vary headers), / (HTML landing page), /-/healthy and
  * /-/ready (plain text "OK"); 404 for other paths; 405 with `Allow: GET, HEAD` for
- * other methods. Requests are served by a small thread pool; the exporter makes
- * concurrent scrapes safe. The server binds its own socket so that errors such as
- * "Address already in use" reach the person who started it.
+ * other methods. Connections are kept alive (HTTP/1.1, and HTTP/1.0 with
+ * "Connection: keep-alive") and pipelined requests are answered in order; a request
+ * that carries a body (no route reads one) is refused and its connection closed.
+ * Requests are served by a small thread pool; the exporter makes concurrent scrapes safe. The
+ * server binds its own socket so that errors such as "Address already in use" reach the person who
+ * started it.
  *
  * Ownership: borrows the exporter and the fleet; owns its socket and threads. */
 #ifndef SWITCHSIM_HTTP_H
