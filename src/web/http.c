@@ -356,16 +356,17 @@ struct http_server *http_start(const struct http_options *opts, struct exporter 
     }
     if (srv->landing && srv->ok && srv->not_found && srv->not_allowed)
         srv->daemon = MHD_start_daemon(
-            MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-            handle_request, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-            MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_THREAD_POOL_SIZE, threads,
-            MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT, 1024u, MHD_OPTION_END);
+            MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, handle_request, srv,
+            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_LISTEN_SOCKET, fd,
+            MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+            MHD_OPTION_CONNECTION_LIMIT, 1024u, MHD_OPTION_END);
     if (!srv->daemon) {
         errbuf_set(err, "cannot start the HTTP server on port %u", (unsigned)srv->port);
         close(fd);
         http_stop(srv);
         return NULL;
     }
+    log_info("HTTP server", "mode=\"%s\" threads=%u", "keep-alive, epoll", threads);
     return srv;
 }
 
