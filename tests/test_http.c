@@ -342,6 +342,23 @@ static void test_http_accept_encoding_parsing(void **state)
         {"gzip;q=bogus", 0},
         {"gzipped", 0},
         {"identity, gzip, deflate", 1}, /* what curl --compressed and Prometheus send */
+        /* q-values per RFC 9110 12.4.2; a malformed one makes its element ignored */
+        {"gzip;q=1", 1},
+        {"gzip;q=1.000", 1},
+        {"gzip;q=0.5", 1},
+        {"gzip ; q=0.5 ", 1},
+        {"gzip;Q=0.5", 1},
+        {"gzip;level=1;q=0.2", 1},
+        {"gzip;q=0.000", 0},
+        {"gzip;q=0x1", 0},
+        {"gzip;q=1e0", 0},
+        {"gzip;q=.5", 0},
+        {"gzip;q=1.001", 0},
+        {"gzip;q=0.0001", 0},
+        {"gzip;q=+1", 0},
+        {"gzip;q= 1", 0},
+        {"gzip;q=", 0},
+        {"gzip;q=0x1, *", 1}, /* the malformed gzip element is ignored: the wildcard counts */
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
         if (http_accepts_gzip(cases[i].header) != cases[i].gzip)
@@ -452,6 +469,122 @@ static void test_http_body_refused_early(void **state)
     free(stream);
 }
 
+/* HTTP/1.1 needs exactly one Host header (RFC 9112 section 3.2); HTTP/1.0 needs none. */
+static void test_http_host_header(void **state)
+{
+    struct fixture *f = *state;
+    static const struct {
+        const char *request;
+        int status;
+    } cases[] = {
+        {"GET /-/healthy HTTP/1.1\r\nConnection: close\r\n\r\n", 400},
+        {"GET /-/healthy HTTP/1.1\r\nHost: a\r\nHost: b\r\nConnection: close\r\n\r\n", 400},
+        {"GET /-/healthy HTTP/1.1\r\nhost: a\r\nConnection: close\r\n\r\n", 200},
+        {"GET /-/healthy HTTP/1.0\r\n\r\n", 200},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct response r = http_raw(f->port, cases[i].request);
+        if (r.status != cases[i].status)
+            fail_msg("case %zu: %d, want %d", i, r.status, cases[i].status);
+        free(r.head);
+    }
+}
+
+/* Percent-decoding of paths, except %00: "/metrics%00.txt" is not "/metrics". */
+static void test_http_path_decoding(void **state)
+{
+    struct fixture *f = *state;
+    static const struct {
+        const char *path;
+        int status;
+    } cases[] = {
+        {"/metrics%00.txt", 404}, {"/metrics%00", 404},  {"/met%72ics", 200},
+        {"/metrics%2", 404},      {"/%2D/healthy", 200},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct response r = http_do(f->port, "GET", cases[i].path);
+        if (r.status != cases[i].status)
+            fail_msg("GET %s: %d, want %d", cases[i].path, r.status, cases[i].status);
+        free(r.head);
+    }
+}
+
+static int connect_loopback(uint16_t port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct timeval tv = {5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons(port)};
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+    return fd;
+}
+
+/* Reads until the server closes (0) or the 5 s receive timeout (-1). */
+static int wait_closed(int fd)
+{
+    char buf[4096];
+    for (;;) {
+        ssize_t got = read(fd, buf, sizeof(buf));
+        if (got == 0)
+            return 0;
+        if (got < 0)
+            return -1;
+    }
+}
+
+/* With a short request deadline and a long idle timeout: a connection that trickles
+ * header lines, one that sends nothing and one that sends half a request are all closed
+ * (by the deadline: activity keeps the idle timeout away); a kept-alive connection that
+ * is merely idle between requests is not. */
+static void test_http_request_deadline(void **state)
+{
+    struct fixture *f = *state;
+    struct http_options opts = {.host = "127.0.0.1", .version = "x", .threads = 1};
+    opts.limits.request_timeout_ms = 300;
+    opts.limits.idle_timeout_ms = 60000;
+    struct errbuf err;
+    struct http_server *srv = http_start(&opts, f->st.exporter, f->st.fleet, &err);
+    if (!srv)
+        fail_msg("%s", err.msg);
+    uint16_t port = http_port(srv);
+
+    int slow = connect_loopback(port);
+    assert_true(write(slow, "GET /metrics HTTP/1.1\r\n", 23) == 23);
+    int closed = 0;
+    for (int i = 0; i < 100 && !closed; i++) { /* a header line every 100 ms, up to 10 s */
+        usleep(100 * 1000);
+        closed = send(slow, "X-Slow: 1\r\n", 11, MSG_NOSIGNAL) != 11;
+    }
+    close(slow);
+    if (!closed)
+        fail_msg("a request trickling for 10 s was not closed");
+
+    int silent = connect_loopback(port);
+    assert_int_equal(wait_closed(silent), 0);
+    close(silent);
+
+    int half = connect_loopback(port);
+    assert_true(write(half, "GET /metrics HTTP/1.1\r\nHost:", 28) == 28);
+    assert_int_equal(wait_closed(half), 0);
+    close(half);
+
+    int kept = connect_loopback(port);
+    static const char req[] = "GET /-/healthy HTTP/1.1\r\nHost: x\r\n\r\n";
+    char buf[1024];
+    for (int i = 0; i < 2; i++) {
+        assert_true(write(kept, req, sizeof(req) - 1) == (ssize_t)(sizeof(req) - 1));
+        ssize_t got = read(kept, buf, sizeof(buf) - 1);
+        assert_true(got > 0);
+        buf[got] = '\0';
+        assert_non_null(strstr(buf, "200 OK"));
+        usleep(1000 * 1000); /* idle for 3+ request deadlines: still open */
+    }
+    close(kept);
+    http_stop(srv);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -466,6 +599,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_http_pipelining_keep_alive, setup, teardown),
         cmocka_unit_test_setup_teardown(test_http_keep_alive_errors_and_head, setup, teardown),
         cmocka_unit_test_setup_teardown(test_http_body_refused_early, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_http_host_header, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_http_path_decoding, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_http_request_deadline, setup, teardown),
     };
     return cmocka_run_group_tests_name("http", tests, NULL, NULL);
 }
