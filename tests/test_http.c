@@ -585,6 +585,39 @@ static void test_http_request_deadline(void **state)
     http_stop(srv);
 }
 
+/* docs/LIMITS.md has one row per HTTP limit, with its flag and default. */
+static void test_http_limits_documented(void **state)
+{
+    (void)state;
+    char *doc = testutil_read_file(FIXTURE("../docs/LIMITS.md"), NULL);
+    assert_non_null(doc);
+    assert_true(http_limit_count >= 6);
+    for (size_t i = 0; i < http_limit_count; i++) {
+        const struct http_limit_info *l = &http_limit_table[i];
+        char flag[96], def[48];
+        snprintf(flag, sizeof(flag), "| `--%s` |", l->flag);
+        unsigned long long v = (unsigned long long)l->default_value;
+        if (l->kind == HTTP_LIMIT_DURATION)
+            snprintf(def, sizeof(def), v % 1000 ? "| %llums " : "| %llus ",
+                     v % 1000 ? v : v / 1000);
+        else if (l->kind == HTTP_LIMIT_SIZE && v % (1 << 20) == 0)
+            snprintf(def, sizeof(def), "| %lluMiB ", v >> 20);
+        else
+            snprintf(def, sizeof(def), "| %llu ", v);
+        const char *row = strstr(doc, flag);
+        if (!row)
+            fail_msg("docs/LIMITS.md has no row for --%s", l->flag);
+        const char *start = row;
+        while (start > doc && start[-1] != '\n')
+            start--;
+        char line[1024];
+        snprintf(line, sizeof(line), "%.*s", (int)(row - start) + (int)strlen(flag), start);
+        if (!strstr(line, def))
+            fail_msg("docs/LIMITS.md: --%s should show the default \"%s\"", l->flag, def + 2);
+    }
+    free(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -602,6 +635,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_http_host_header, setup, teardown),
         cmocka_unit_test_setup_teardown(test_http_path_decoding, setup, teardown),
         cmocka_unit_test_setup_teardown(test_http_request_deadline, setup, teardown),
+        cmocka_unit_test(test_http_limits_documented),
     };
     return cmocka_run_group_tests_name("http", tests, NULL, NULL);
 }
