@@ -221,7 +221,9 @@ static void test_http_other_pages(void **state)
     assert_int_equal(r.status, 200);
     assert_string_equal(header(&r, "Content-Type"), "text/html; charset=utf-8");
     assert_non_null(strstr(r.body, "Version 9.9.9."));
-    assert_non_null(strstr(r.body, "<a href=\"/metrics\">"));
+    assert_non_null(strstr(r.body, "<a href=\"metrics\">")); /* relative: works under a prefix */
+    assert_non_null(strstr(r.body, "<a href=\"-/healthy\">"));
+    assert_null(strstr(r.body, "href=\"/"));
     assert_non_null(strstr(r.body, "<li>tor01 (Acme TOR-8, 4 ports)</li>"));
     assert_non_null(strstr(r.body, "<li>core1 (Acme CORE-2, 2 ports)</li>"));
     free(r.head);
@@ -618,6 +620,26 @@ static void test_http_limits_documented(void **state)
     free(doc);
 }
 
+/* The landing page counts in the singular when there is one device. */
+static void test_http_landing_singular(void **state)
+{
+    (void)state;
+    struct stack st;
+    stack_init(&st, FIXTURE("fixtures/profiles/ok/minimal.yaml"), 3600 * 1000, 7,
+               exporter_now_ms());
+    struct http_options opts = {.host = "127.0.0.1", .version = "x", .threads = 1};
+    struct errbuf err;
+    struct http_server *srv = http_start(&opts, st.exporter, st.fleet, &err);
+    if (!srv)
+        fail_msg("%s", err.msg);
+    struct response r = http_do(http_port(srv), "GET", "/");
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "<h2>1 device, 2 ports</h2>"));
+    free(r.head);
+    http_stop(srv);
+    stack_cleanup(&st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -636,6 +658,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_http_path_decoding, setup, teardown),
         cmocka_unit_test_setup_teardown(test_http_request_deadline, setup, teardown),
         cmocka_unit_test(test_http_limits_documented),
+        cmocka_unit_test(test_http_landing_singular),
     };
     return cmocka_run_group_tests_name("http", tests, NULL, NULL);
 }

@@ -122,6 +122,11 @@ static void html_escape(struct strbuf *sb, const char *s)
     }
 }
 
+static const char *plural(size_t n, const char *one, const char *many)
+{
+    return n == 1 ? one : many;
+}
+
 static char *build_landing(const struct fleet *fleet, const char *version)
 {
     struct strbuf sb;
@@ -130,12 +135,14 @@ static char *build_landing(const struct fleet *fleet, const char *version)
                      "<title>switchsim</title></head>\n<body>\n<h1>switchsim</h1>\n"
                      "<p>Simulated network-switch telemetry for Prometheus. Version ");
     html_escape(&sb, version);
+    /* Relative links: the page also works behind a reverse proxy's path prefix. */
     strbuf_appendf(&sb,
-                   ".</p>\n<p><a href=\"/metrics\">Metrics</a> &middot; "
-                   "<a href=\"/-/healthy\">health</a> &middot; "
-                   "<a href=\"/-/ready\">readiness</a></p>\n"
-                   "<h2>%zu devices, %zu ports</h2>\n<ul>\n",
-                   fleet->n_devices, fleet->n_ports);
+                   ".</p>\n<p><a href=\"metrics\">Metrics</a> &middot; "
+                   "<a href=\"-/healthy\">health</a> &middot; "
+                   "<a href=\"-/ready\">readiness</a></p>\n"
+                   "<h2>%zu %s, %zu %s</h2>\n<ul>\n",
+                   fleet->n_devices, plural(fleet->n_devices, "device", "devices"), fleet->n_ports,
+                   plural(fleet->n_ports, "port", "ports"));
     for (size_t d = 0; d < fleet->n_devices && d < LANDING_MAX_DEVICES; d++) {
         const struct device *dev = &fleet->devices[d];
         strbuf_puts(&sb, "<li>");
@@ -144,7 +151,8 @@ static char *build_landing(const struct fleet *fleet, const char *version)
         html_escape(&sb, dev->vendor);
         strbuf_putc(&sb, ' ');
         html_escape(&sb, dev->model);
-        strbuf_appendf(&sb, ", %zu ports)</li>\n", dev->n_ports);
+        strbuf_appendf(&sb, ", %zu %s)</li>\n", dev->n_ports,
+                       plural(dev->n_ports, "port", "ports"));
     }
     if (fleet->n_devices > LANDING_MAX_DEVICES)
         strbuf_appendf(&sb, "<li>and %zu more</li>\n", fleet->n_devices - LANDING_MAX_DEVICES);

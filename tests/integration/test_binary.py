@@ -215,7 +215,7 @@ def hostile_labels_round_trip(binary, wrapper):
 def http_routes(binary, wrapper):
     with Switchsim(binary, ["--profile", SMALL] + LISTEN, wrapper) as s:
         status, headers, body = s.get("/")
-        assert status == 200 and b"core1" in body and b'href="/metrics"' in body
+        assert status == 200 and b"core1" in body and b'href="metrics"' in body
         assert s.get("/-/healthy")[0] == 200 and s.get("/-/ready")[0] == 200
         assert s.get("/nope")[0] == 404
         status, headers, _ = s.get("/metrics", method="POST")
