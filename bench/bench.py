@@ -9,7 +9,8 @@ both answered = keep-alive) and its threads are what it reports at start.
 
 Workloads (docs/PERFORMANCE.md explains each):
   W1  1 device x 64 ports: wrk, keep-alive, 8 connections; switchsim and the ceiling in
-      alternating 4 s rounds (3 each, median: other load on the machine hits both alike)
+      alternating 4 s rounds (3 each, median: other load on the machine hits both alike);
+      also each server's CPU time per scrape, which that load does not change
   W2  1,000 devices x 64 ports: median of 5 scrapes (each in a fresh tick), bytes, peak RSS
   W3  W2 with Accept-Encoding: gzip: first scrape of a tick, and repeats within the tick
   W4  10,000 devices x 64 ports: median of 5 scrapes, peak RSS
@@ -80,17 +81,29 @@ def fetch(url, path, gzip=False):
     return len(data)
 
 
-def wrk(url):
+def cpu_seconds(pid):
+    """User + system CPU time of a process (all its threads) so far."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(url, pid):
+    """(scrapes/s, p50 ms, p99 ms, server CPU us per scrape). CPU per scrape does not
+    depend on how busy the machine is, scrapes/s does."""
+    cpu0 = cpu_seconds(pid)
     out = subprocess.run(["wrk", "-t2", "-c8", "-d%ds" % WRK_SECONDS, "--timeout", "10s",
                           "--latency", url], capture_output=True, text=True, check=True,
                          timeout=WRK_SECONDS + 60).stdout
+    cpu = cpu_seconds(pid) - cpu0
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    total = int(re.search(r"(\d+) requests in", out).group(1))
 
     def pct(p):
         m = re.search(r"^\s+%s%%\s+([\d.]+)(us|ms|s)\s*$" % p, out, re.M)
         scale = {"us": 1e-3, "ms": 1.0, "s": 1e3}[m.group(2)]
         return float(m.group(1)) * scale
-    return rps, pct(50), pct(99)
+    return rps, pct(50), pct(99), 1e6 * cpu / max(total, 1)
 
 
 def median_run(runs):
@@ -219,15 +232,15 @@ def run(build, tmp):
         with ceiling(build, body) as c:
             runs_s, runs_c = [], []
             for _ in range(W1_ROUNDS):
-                runs_s.append(wrk(s.url()))
-                runs_c.append(wrk(c.url))
+                runs_s.append(wrk(s.url(), s.proc.pid))
+                runs_c.append(wrk(c.url, c.proc.pid))
             r["w1_switchsim"], r["w1_ceiling"] = median_run(runs_s), median_run(runs_c)
             r["mode_switchsim"] = "%s, %s" % (connection_mode(s.url()), threads_stated(
                 s.stderr(), r'msg="HTTP server".* threads=(\d+)'))
             r["mode_ceiling"] = "%s, %s" % (connection_mode(c.url), threads_stated(
                 c.stderr(), r"mode: .* (\d+) threads?"))
     with python_ref(1) as p:
-        r["w1_python"] = wrk(p.url)
+        r["w1_python"] = wrk(p.url, p.proc.pid)
         r["mode_python"] = "%s, %s" % (connection_mode(p.url), PY_THREADS)
     print("W1: %s" % {k: v for k, v in r.items() if k.startswith("w1")}, flush=True)
 
@@ -308,6 +321,8 @@ def report(r):
             w1s[0], w1c[0], w1p[0], 100 * w1s[0] / w1c[0], w1s[0] / w1p[0]),
         "| W1 p50 / p99 latency | %.2f / %.2f ms | %.2f / %.2f ms | %.2f / %.2f ms | | |" % (
             w1s[1], w1s[2], w1c[1], w1c[2], w1p[1], w1p[2]),
+        "| W1 server CPU per scrape | %.1f us | %.1f us | %.1f us | %.2fx | %.0fx less |" % (
+            w1s[3], w1c[3], w1p[3], w1s[3] / w1c[3], w1p[3] / w1s[3]),
         "| W2 median scrape (1,000 x 64) | %s | %s | %s | %.2fx | %.0fx faster |" % (
             ms(w2s[0]), ms(w2c[0]), ms(w2p[0]), w2s[0] / w2c[0], w2p[0] / w2s[0]),
         "| W2 response | %s | same bytes | %s | | |" % (mib(w2s[1]), mib(w2p[1])),
