@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -83,6 +84,9 @@ struct body_ref {
     struct http_server *srv;
     struct body *body;
 };
+
+/* Descriptors the process needs besides connections (listener, epoll, profiles, logs). */
+#define HTTP_SPARE_FDS 32
 
 static int64_t monotonic_ms(void)
 {
@@ -728,6 +732,23 @@ struct http_server *http_start(const struct http_options *opts, struct exporter 
              "keep-alive, epoll", threads, (unsigned long long)lim->request_timeout_ms,
              (unsigned long long)lim->write_timeout_ms, (unsigned long long)lim->idle_timeout_ms,
              max_conn, max_per_ip, (unsigned long long)lim->max_inflight_body_bytes);
+    /* Each connection is a descriptor: raise the soft open-file limit to what the
+     * connection limit needs (as Go programs such as Prometheus do), within the hard one. */
+    struct rlimit nofile;
+    rlim_t need = (rlim_t)max_conn + HTTP_SPARE_FDS;
+    if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY &&
+        nofile.rlim_cur < need) {
+        struct rlimit raised = nofile;
+        raised.rlim_cur =
+            nofile.rlim_max == RLIM_INFINITY || nofile.rlim_max > need ? need : nofile.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &raised) == 0)
+            nofile = raised;
+        if (nofile.rlim_cur < need)
+            log_warn("open-file limit below the connection limit",
+                     "nofile=%llu max_connections=%u hint=\"raise ulimit -n or lower "
+                     "--web.max-connections\"",
+                     (unsigned long long)nofile.rlim_cur, max_conn);
+    }
     return srv;
 }
 
