@@ -596,6 +596,7 @@ static void test_http_limits_documented(void **state)
     assert_true(http_limit_count >= 6);
     for (size_t i = 0; i < http_limit_count; i++) {
         const struct http_limit_info *l = &http_limit_table[i];
+        assert_true(l->offset % sizeof(uint64_t) == 0 && l->offset < sizeof(struct http_limits));
         char flag[96], def[48];
         snprintf(flag, sizeof(flag), "| `--%s` |", l->flag);
         unsigned long long v = (unsigned long long)l->default_value;

@@ -26,7 +26,8 @@
 #define LANDING_MAX_DEVICES 50
 
 const struct http_limit_info http_limit_table[] = {
-#define HTTP_LIMIT_ROW(field, flag, kind, def, help) {#field, flag, kind, def, help},
+#define HTTP_LIMIT_ROW(field, flag, kind, def, help) \
+    {#field, offsetof(struct http_limits, field), flag, kind, def, help},
     HTTP_LIMITS(HTTP_LIMIT_ROW)
 #undef HTTP_LIMIT_ROW
 };

@@ -18,6 +18,7 @@
 #ifndef SWITCHSIM_HTTP_H
 #define SWITCHSIM_HTTP_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "base/errbuf.h"
@@ -74,6 +75,7 @@ struct http_limits {
 /* One row per limit, in HTTP_LIMITS order (for flags, usage and docs). */
 struct http_limit_info {
     const char *field;
+    size_t offset;    /* of the uint64_t field in struct http_limits */
     const char *flag; /* without the leading "--" */
     enum http_limit_kind kind;
     uint64_t default_value; /* ms for durations, bytes for sizes */
