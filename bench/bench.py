@@ -2,11 +2,15 @@
 """make bench: switchsim against two references, measured in the same run on this machine.
 
 References: (1) a Python prometheus_client custom collector generating values at collect
-time (bench/python_ref.py); (2) the ceiling, a minimal libmicrohttpd server returning a
-pre-rendered copy of switchsim's own response (bench/ceiling.c).
+time (bench/python_ref.py); (2) the ceiling, the best libmicrohttpd does returning a
+pre-rendered copy of switchsim's own response (bench/ceiling.c: keep-alive, epoll).
+Each server's connection mode is measured (two pipelined requests on one connection:
+both answered = keep-alive) and its threads are what it reports at start.
 
 Workloads (docs/PERFORMANCE.md explains each):
-  W1  1 device x 64 ports: wrk, keep-alive, 8 connections, 10 s: scrapes/s, p50/p99
+  W1  1 device x 64 ports: wrk, keep-alive, 8 connections; switchsim and the ceiling in
+      alternating 4 s rounds (3 each, median: other load on the machine hits both alike);
+      also each server's CPU time per scrape, which that load does not change
   W2  1,000 devices x 64 ports: median of 5 scrapes (each in a fresh tick), bytes, peak RSS
   W3  W2 with Accept-Encoding: gzip: first scrape of a tick, and repeats within the tick
   W4  10,000 devices x 64 ports: median of 5 scrapes, peak RSS
@@ -36,7 +40,9 @@ from switchsim_proc import Switchsim, wait_for  # noqa: E402
 CORE = "switch_port_buffer_level_bytes,switch_port_rx_packets_total,switch_port_link_up"
 PROFILES = {w: os.path.join(HERE, "profiles", w + ".yaml") for w in ("w1", "w2", "w4")}
 SCRAPES = 5
-WRK_SECONDS = 10
+WRK_SECONDS = 4
+W1_ROUNDS = 3
+PY_THREADS = "a thread per connection"  # prometheus_client's ThreadingWSGIServer
 MARK_BEGIN = "<!-- bench:begin -->"
 MARK_END = "<!-- bench:end -->"
 
@@ -75,17 +81,60 @@ def fetch(url, path, gzip=False):
     return len(data)
 
 
-def wrk(url):
+def cpu_seconds(pid):
+    """User + system CPU time of a process (all its threads) so far."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(url, pid):
+    """(scrapes/s, p50 ms, p99 ms, server CPU us per scrape). CPU per scrape does not
+    depend on how busy the machine is, scrapes/s does."""
+    cpu0 = cpu_seconds(pid)
     out = subprocess.run(["wrk", "-t2", "-c8", "-d%ds" % WRK_SECONDS, "--timeout", "10s",
                           "--latency", url], capture_output=True, text=True, check=True,
                          timeout=WRK_SECONDS + 60).stdout
+    cpu = cpu_seconds(pid) - cpu0
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    total = int(re.search(r"(\d+) requests in", out).group(1))
 
     def pct(p):
         m = re.search(r"^\s+%s%%\s+([\d.]+)(us|ms|s)\s*$" % p, out, re.M)
         scale = {"us": 1e-3, "ms": 1.0, "s": 1e3}[m.group(2)]
         return float(m.group(1)) * scale
-    return rps, pct(50), pct(99)
+    return rps, pct(50), pct(99), 1e6 * cpu / max(total, 1)
+
+
+def median_run(runs):
+    """The wrk run with the median scrapes/s (its latencies go with it)."""
+    return sorted(runs)[len(runs) // 2]
+
+
+def connection_mode(url):
+    """'keep-alive' if two pipelined GETs on one connection are both answered, else
+    'connection closed per request'."""
+    host, rest = url[len("http://"):].split("/", 1)
+    addr, port = host.rsplit(":", 1)
+    req = ("GET /%s HTTP/1.1\r\nHost: %s\r\n\r\n" % (rest, host)).encode()
+    data = b""
+    with socket.create_connection((addr, int(port)), timeout=5) as sock:
+        sock.sendall(req + req)
+        sock.settimeout(2)
+        try:
+            while data.count(b"HTTP/1.") < 2:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        except socket.timeout:
+            pass
+    return "keep-alive" if data.count(b"HTTP/1.") >= 2 else "connection closed per request"
+
+
+def threads_stated(text, pattern):
+    m = re.search(pattern, text)
+    return "%s thread%s" % (m.group(1), "" if m.group(1) == "1" else "s") if m else "? threads"
 
 
 def sleep_to_next_tick(offset_s=0.05):
@@ -98,13 +147,14 @@ class Proc:
     """A reference server process (ceiling or Python), stopped on exit."""
 
     def __init__(self, cmd, url):
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        self.errfile = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=self.errfile,
                                      start_new_session=True)
         self.url = url
 
         def up():
             if self.proc.poll() is not None:
-                raise RuntimeError("%s exited: %s" % (cmd[0], self.proc.stderr.read().decode()))
+                raise RuntimeError("%s exited: %s" % (cmd[0], self.stderr()))
             try:
                 with urllib.request.urlopen(url, timeout=120) as r:
                     return r.status == 200
@@ -113,6 +163,10 @@ class Proc:
         if not wait_for(up, 120, 0.2):
             self.stop()
             raise RuntimeError("%s did not start" % cmd)
+
+    def stderr(self):
+        self.errfile.seek(0)
+        return self.errfile.read().decode(errors="replace")
 
     def stop(self):
         if self.proc.poll() is None:
@@ -171,15 +225,23 @@ def run(build, tmp):
         r["render_" + label] = {k: float(v) for k, v in kv.items()}
     print("render: %s" % r["render_core"], flush=True)
 
-    # W1: sustained scrapes of one small device.
+    # W1: sustained scrapes of one small device; switchsim and the ceiling alternate.
     with switchsim(build, "w1") as s:
         body = os.path.join(tmp, "w1.prom")
         fetch(s.url(), body)
-        r["w1_switchsim"] = wrk(s.url())
         with ceiling(build, body) as c:
-            r["w1_ceiling"] = wrk(c.url)
+            runs_s, runs_c = [], []
+            for _ in range(W1_ROUNDS):
+                runs_s.append(wrk(s.url(), s.proc.pid))
+                runs_c.append(wrk(c.url, c.proc.pid))
+            r["w1_switchsim"], r["w1_ceiling"] = median_run(runs_s), median_run(runs_c)
+            r["mode_switchsim"] = "%s, %s" % (connection_mode(s.url()), threads_stated(
+                s.stderr(), r'msg="HTTP server".* threads=(\d+)'))
+            r["mode_ceiling"] = "%s, %s" % (connection_mode(c.url), threads_stated(
+                c.stderr(), r"mode: .* (\d+) threads?"))
     with python_ref(1) as p:
-        r["w1_python"] = wrk(p.url)
+        r["w1_python"] = wrk(p.url, p.proc.pid)
+        r["mode_python"] = "%s, %s" % (connection_mode(p.url), PY_THREADS)
     print("W1: %s" % {k: v for k, v in r.items() if k.startswith("w1")}, flush=True)
 
     # W2 and W3: a thousand devices, identity then gzip.
@@ -253,10 +315,14 @@ def report(r):
     rows = [
         "| workload | switchsim | ceiling | Python reference | switchsim vs ceiling | switchsim vs Python |",
         "|---|---|---|---|---|---|",
+        "| HTTP mode | %s | %s | %s | | |" % (
+            r["mode_switchsim"], r["mode_ceiling"], r["mode_python"]),
         "| W1 scrapes/s (1 x 64 ports) | %.0f | %.0f | %.0f | %.0f%% | %.0fx |" % (
             w1s[0], w1c[0], w1p[0], 100 * w1s[0] / w1c[0], w1s[0] / w1p[0]),
         "| W1 p50 / p99 latency | %.2f / %.2f ms | %.2f / %.2f ms | %.2f / %.2f ms | | |" % (
             w1s[1], w1s[2], w1c[1], w1c[2], w1p[1], w1p[2]),
+        "| W1 server CPU per scrape | %.1f us | %.1f us | %.1f us | %.2fx | %.0fx less |" % (
+            w1s[3], w1c[3], w1p[3], w1s[3] / w1c[3], w1p[3] / w1s[3]),
         "| W2 median scrape (1,000 x 64) | %s | %s | %s | %.2fx | %.0fx faster |" % (
             ms(w2s[0]), ms(w2c[0]), ms(w2p[0]), w2s[0] / w2c[0], w2p[0] / w2s[0]),
         "| W2 response | %s | same bytes | %s | | |" % (mib(w2s[1]), mib(w2p[1])),
@@ -279,10 +345,11 @@ def report(r):
     targets = [
         ("render <= 20 ns/series (3 families)", rc["median_ns_per_series"] <= 20,
          "%.1f ns" % rc["median_ns_per_series"]),
-        ("W1 >= 50% of the ceiling's scrapes/s", w1s[0] >= 0.5 * w1c[0],
+        ("W1 >= 80% of the keep-alive ceiling's scrapes/s", w1s[0] >= 0.8 * w1c[0],
          "%.0f%%" % (100 * w1s[0] / w1c[0])),
         ("W1 >= 50x the Python reference", w1s[0] >= 50 * w1p[0], "%.0fx" % (w1s[0] / w1p[0])),
-        ("W2 <= 2x the ceiling's latency", w2s[0] <= 2 * w2c[0], "%.2fx" % (w2s[0] / w2c[0])),
+        ("W2 <= 1.2x the ceiling's latency", w2s[0] <= 1.2 * w2c[0],
+         "%.2fx" % (w2s[0] / w2c[0])),
         ("W2 >= 40x faster than Python", w2p[0] >= 40 * w2s[0], "%.0fx" % (w2p[0] / w2s[0])),
         ("W2 peak RSS <= 64 MiB", r["w2_rss"] <= 64, "%.1f MiB" % r["w2_rss"]),
         ("W3 first scrape of a tick <= 40 ms", w3f[0] <= 0.040, ms(w3f[0])),

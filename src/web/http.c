@@ -3,14 +3,18 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/tcp.h> /* struct tcp_info with tcpi_bytes_received (glibc's lacks it) */
 #include <netdb.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -21,16 +25,76 @@
 
 #define LANDING_MAX_DEVICES 50
 
+const struct http_limit_info http_limit_table[] = {
+#define HTTP_LIMIT_ROW(field, flag, kind, def, help) \
+    {#field, offsetof(struct http_limits, field), flag, kind, def, help},
+    HTTP_LIMITS(HTTP_LIMIT_ROW)
+#undef HTTP_LIMIT_ROW
+};
+const size_t http_limit_count = sizeof(http_limit_table) / sizeof(http_limit_table[0]);
+
+/* One open connection, as the watchdog sees it. Created when libmicrohttpd accepts the
+ * connection, freed when it reports the connection closed, which it does before it
+ * closes the socket: so shutdown(fd) under srv->lock never hits a reused descriptor. */
+enum conn_state { CONN_WAITING, CONN_BUSY };
+struct conn {
+    struct conn *prev, *next;
+    int fd;
+    enum conn_state state;
+    /* WAITING: when the request's first byte was seen (0 = not yet); BUSY: when the
+     * request was read. Monotonic ms. */
+    int64_t since_ms;
+    uint64_t bytes_mark; /* WAITING, since_ms == 0: bytes received when last looked */
+    int mark_valid;
+    int closing;             /* shut down by the watchdog or an eviction */
+    const struct body *body; /* BUSY on /metrics: the body being sent, else NULL */
+};
+
+/* A /metrics body held by responses being sent, and how many responses hold it. */
+struct held {
+    const struct body *body;
+    size_t bytes;
+    unsigned responses;
+};
+
 struct http_server {
     struct MHD_Daemon *daemon;
     struct exporter *exporter;
+    struct http_limits limits; /* defaults filled in */
     struct MHD_Response *landing;
     struct MHD_Response *ok;
     struct MHD_Response *not_found;
     struct MHD_Response *not_allowed;
+    struct MHD_Response *bad_host;
     char *landing_html;
     uint16_t port;
+
+    pthread_mutex_t lock; /* guards conns, held*, watchdog_stop */
+    struct conn *conns;
+    struct held *held;
+    size_t n_held, held_cap;
+    size_t held_bytes;
+    pthread_t watchdog;
+    int watchdog_running;
+    int watchdog_stop;
+    pthread_cond_t wake;
 };
+
+/* A response's hold on a body: released by libmicrohttpd when the response is done. */
+struct body_ref {
+    struct http_server *srv;
+    struct body *body;
+};
+
+/* Descriptors the process needs besides connections (listener, epoll, profiles, logs). */
+#define HTTP_SPARE_FDS 32
+
+static int64_t monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static struct MHD_Response *static_response(const char *text, const char *content_type)
 {
@@ -63,6 +127,11 @@ static void html_escape(struct strbuf *sb, const char *s)
     }
 }
 
+static const char *plural(size_t n, const char *one, const char *many)
+{
+    return n == 1 ? one : many;
+}
+
 static char *build_landing(const struct fleet *fleet, const char *version)
 {
     struct strbuf sb;
@@ -71,12 +140,14 @@ static char *build_landing(const struct fleet *fleet, const char *version)
                      "<title>switchsim</title></head>\n<body>\n<h1>switchsim</h1>\n"
                      "<p>Simulated network-switch telemetry for Prometheus. Version ");
     html_escape(&sb, version);
+    /* Relative links: the page also works behind a reverse proxy's path prefix. */
     strbuf_appendf(&sb,
-                   ".</p>\n<p><a href=\"/metrics\">Metrics</a> &middot; "
-                   "<a href=\"/-/healthy\">health</a> &middot; "
-                   "<a href=\"/-/ready\">readiness</a></p>\n"
-                   "<h2>%zu devices, %zu ports</h2>\n<ul>\n",
-                   fleet->n_devices, fleet->n_ports);
+                   ".</p>\n<p><a href=\"metrics\">Metrics</a> &middot; "
+                   "<a href=\"-/healthy\">health</a> &middot; "
+                   "<a href=\"-/ready\">readiness</a></p>\n"
+                   "<h2>%zu %s, %zu %s</h2>\n<ul>\n",
+                   fleet->n_devices, plural(fleet->n_devices, "device", "devices"), fleet->n_ports,
+                   plural(fleet->n_ports, "port", "ports"));
     for (size_t d = 0; d < fleet->n_devices && d < LANDING_MAX_DEVICES; d++) {
         const struct device *dev = &fleet->devices[d];
         strbuf_puts(&sb, "<li>");
@@ -85,7 +156,8 @@ static char *build_landing(const struct fleet *fleet, const char *version)
         html_escape(&sb, dev->vendor);
         strbuf_putc(&sb, ' ');
         html_escape(&sb, dev->model);
-        strbuf_appendf(&sb, ", %zu ports)</li>\n", dev->n_ports);
+        strbuf_appendf(&sb, ", %zu %s)</li>\n", dev->n_ports,
+                       plural(dev->n_ports, "port", "ports"));
     }
     if (fleet->n_devices > LANDING_MAX_DEVICES)
         strbuf_appendf(&sb, "<li>and %zu more</li>\n", fleet->n_devices - LANDING_MAX_DEVICES);
@@ -93,30 +165,48 @@ static char *build_landing(const struct fleet *fleet, const char *version)
     return strbuf_release(&sb, NULL);
 }
 
-/* Parses one "coding;q=x" element; returns its q (0..1), or -1 if malformed. */
-static double element_q(const char *params, size_t len)
+/* RFC 9110 section 12.4.2: qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ).
+ * Returns the value in thousandths, or -1. */
+static int parse_qvalue(const char *s, size_t n)
 {
-    double q = 1.0;
+    if (n == 0 || (s[0] != '0' && s[0] != '1'))
+        return -1;
+    int milli = (s[0] - '0') * 1000;
+    if (n > 1) {
+        if (s[1] != '.' || n > 5)
+            return -1;
+        int scale = 100;
+        for (size_t i = 2; i < n; i++, scale /= 10) {
+            if (s[i] < '0' || s[i] > '9')
+                return -1;
+            milli += (s[i] - '0') * scale;
+        }
+    }
+    return milli > 1000 ? -1 : milli;
+}
+
+/* Parses the parameters after a coding (";q=x", OWS allowed around ";"); returns q in
+ * thousandths (1000 without a q parameter), or -1 if the q parameter is malformed. */
+static int element_q(const char *params, size_t len)
+{
+    int q = 1000;
     const char *p = params;
     const char *end = params + len;
     while (p < end) {
         while (p < end && (*p == ';' || *p == ' ' || *p == '\t'))
             p++;
-        if (end - p >= 2 && (p[0] == 'q' || p[0] == 'Q') && p[1] == '=') {
-            char num[16];
-            size_t n = 0;
-            for (p += 2; p < end && n < sizeof(num) - 1 && *p != ';'; p++)
-                if (*p != ' ' && *p != '\t')
-                    num[n++] = *p;
-            num[n] = '\0';
-            char *stop = NULL;
-            q = strtod(num, &stop);
-            if (n == 0 || *stop != '\0' || q < 0.0 || q > 1.0)
-                return -1.0;
-        } else {
-            while (p < end && *p != ';')
-                p++;
+        const char *stop = p;
+        while (stop < end && *stop != ';')
+            stop++;
+        size_t n = (size_t)(stop - p);
+        while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+            n--;
+        if (n >= 2 && (p[0] == 'q' || p[0] == 'Q') && p[1] == '=') {
+            q = parse_qvalue(p + 2, n - 2);
+            if (q < 0)
+                return -1;
         }
+        p = stop;
     }
     return q;
 }
@@ -125,7 +215,7 @@ int http_accepts_gzip(const char *accept_encoding)
 {
     if (!accept_encoding)
         return 0;
-    double gzip_q = -1.0, star_q = -1.0;
+    int gzip_q = -1, star_q = -1;
     const char *p = accept_encoding;
     while (*p) {
         size_t len = strcspn(p, ",");
@@ -138,7 +228,7 @@ int http_accepts_gzip(const char *accept_encoding)
         while (name_len < len && tok[name_len] != ';' && tok[name_len] != ' ' &&
                tok[name_len] != '\t')
             name_len++;
-        double q = element_q(tok + name_len, len - name_len);
+        int q = element_q(tok + name_len, len - name_len);
         if ((name_len == 4 && strncasecmp(tok, "gzip", 4) == 0) ||
             (name_len == 6 && strncasecmp(tok, "x-gzip", 6) == 0))
             gzip_q = q > gzip_q ? q : gzip_q;
@@ -148,14 +238,94 @@ int http_accepts_gzip(const char *accept_encoding)
         if (*p == ',')
             p++;
     }
-    if (gzip_q >= 0.0)
-        return gzip_q > 0.0;
-    return star_q > 0.0;
+    if (gzip_q >= 0)
+        return gzip_q > 0;
+    return star_q > 0;
+}
+
+/* Caller holds srv->lock. Shuts a connection down (libmicrohttpd then closes it). */
+static void conn_shutdown(struct conn *c, const char *why)
+{
+    if (c->closing)
+        return;
+    c->closing = 1;
+    shutdown(c->fd, SHUT_RDWR);
+    log_debug("closing connection", LOG_STR("reason", why));
+}
+
+/* Caller holds srv->lock. Makes room for `bytes` more: closes the connections sending
+ * the oldest held bodies (lowest tick first) until the rest fits the cap. */
+static void evict_oldest(struct http_server *srv, size_t bytes)
+{
+    size_t cap = srv->limits.max_inflight_body_bytes;
+    size_t remaining = srv->held_bytes;
+    for (;;) {
+        if (remaining + bytes <= cap)
+            return;
+        const struct held *oldest = NULL;
+        for (size_t i = 0; i < srv->n_held; i++) {
+            const struct held *h = &srv->held[i];
+            int evicted = 1; /* all its connections already closing: skip it */
+            for (struct conn *c = srv->conns; c; c = c->next)
+                if (c->body == h->body && !c->closing)
+                    evicted = 0;
+            if (!evicted && (!oldest || h->body->tick < oldest->body->tick))
+                oldest = h;
+        }
+        if (!oldest)
+            return;
+        for (struct conn *c = srv->conns; c; c = c->next)
+            if (c->body == oldest->body)
+                conn_shutdown(c, "slow_reader_evicted");
+        remaining -= oldest->bytes;
+    }
+}
+
+/* Counts a response's hold on b (evicting slow readers of older bodies if needed). */
+static void hold_body(struct http_server *srv, struct conn *c, const struct body *b)
+{
+    pthread_mutex_lock(&srv->lock);
+    size_t i = 0;
+    while (i < srv->n_held && srv->held[i].body != b)
+        i++;
+    if (i == srv->n_held) {
+        evict_oldest(srv, b->cap);
+        if (srv->n_held == srv->held_cap) {
+            srv->held_cap = srv->held_cap ? 2 * srv->held_cap : 8;
+            srv->held = xrealloc(srv->held, srv->held_cap * sizeof(*srv->held));
+        }
+        srv->held[srv->n_held++] = (struct held){b, b->cap, 0};
+        srv->held_bytes += b->cap;
+    }
+    srv->held[i].responses++;
+    if (c)
+        c->body = b;
+    pthread_mutex_unlock(&srv->lock);
 }
 
 static void release_body(void *cls)
 {
-    body_release(cls);
+    struct body_ref *ref = cls;
+    struct http_server *srv = ref->srv;
+    pthread_mutex_lock(&srv->lock);
+    for (size_t i = 0; i < srv->n_held; i++)
+        if (srv->held[i].body == ref->body) {
+            if (--srv->held[i].responses == 0) {
+                srv->held_bytes -= srv->held[i].bytes;
+                srv->held[i] = srv->held[--srv->n_held];
+            }
+            break;
+        }
+    pthread_mutex_unlock(&srv->lock);
+    body_release(ref->body);
+    free(ref);
+}
+
+static struct conn *conn_of(struct MHD_Connection *mc)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return info ? info->socket_context : NULL;
 }
 
 static enum MHD_Result serve_metrics(struct http_server *srv, struct MHD_Connection *conn)
@@ -178,10 +348,14 @@ static enum MHD_Result serve_metrics(struct http_server *srv, struct MHD_Connect
         return ret;
     }
     /* The response borrows the shared body; MHD drops our reference when done with it. */
+    struct body_ref *ref = xcalloc(1, sizeof(*ref));
+    ref->srv = srv;
+    ref->body = b;
+    hold_body(srv, conn_of(conn), b);
     struct MHD_Response *r =
-        MHD_create_response_from_buffer_with_free_callback_cls(b->len, b->data, release_body, b);
+        MHD_create_response_from_buffer_with_free_callback_cls(b->len, b->data, release_body, ref);
     if (!r) {
-        body_release(b);
+        release_body(ref);
         return MHD_NO;
     }
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, HTTP_METRICS_CONTENT_TYPE);
@@ -193,21 +367,32 @@ static enum MHD_Result serve_metrics(struct http_server *srv, struct MHD_Connect
     return ret;
 }
 
-static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                      const char *method, const char *version,
-                                      const char *upload_data, size_t *upload_data_size,
-                                      void **req_cls)
+/* Whether the request announces a body (no route takes one). */
+static int request_has_body(struct MHD_Connection *conn)
 {
-    (void)version;
-    (void)upload_data;
-    (void)upload_data_size;
-    (void)req_cls;
-    struct http_server *srv = cls;
+    const char *len =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    return (len && strcmp(len, "0") != 0) ||
+           MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+}
+
+static enum MHD_Result count_host(void *cls, enum MHD_ValueKind kind, const char *key,
+                                  const char *value)
+{
+    (void)kind;
+    (void)value;
+    if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0)
+        ++*(unsigned *)cls;
+    return MHD_YES;
+}
+
+static enum MHD_Result route(struct http_server *srv, struct MHD_Connection *conn, const char *url,
+                             const char *method)
+{
     int is_get = strcmp(method, MHD_HTTP_METHOD_GET) == 0;
     int is_head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
     int known = strcmp(url, "/metrics") == 0 || strcmp(url, "/") == 0 ||
                 strcmp(url, "/-/healthy") == 0 || strcmp(url, "/-/ready") == 0;
-    log_debug("request", LOG_STR("method", method), LOG_STR("path", url));
     if (!known)
         return MHD_queue_response(conn, MHD_HTTP_NOT_FOUND, srv->not_found);
     if (!is_get && !is_head)
@@ -217,6 +402,183 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
     if (strcmp(url, "/") == 0)
         return MHD_queue_response(conn, MHD_HTTP_OK, srv->landing);
     return MHD_queue_response(conn, MHD_HTTP_OK, srv->ok);
+}
+
+/* libmicrohttpd calls this once when the headers are in and again when the request is
+ * complete. A response queued on the first call is an "early" response: the library then
+ * discards the rest of the connection (no keep-alive, pipelined requests dropped). So
+ * requests without a body are answered on the second call; a request with a body (which
+ * no route reads) is refused on the first call, which closes the connection instead of
+ * reading a body nobody wants. */
+static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                      const char *method, const char *version,
+                                      const char *upload_data, size_t *upload_data_size,
+                                      void **req_cls)
+{
+    (void)upload_data;
+    struct http_server *srv = cls;
+    if (!*req_cls) {
+        *req_cls = srv; /* any non-NULL value: "headers seen" */
+        log_debug("request", LOG_STR("method", method), LOG_STR("path", url));
+        struct conn *c = conn_of(conn);
+        if (c) {
+            pthread_mutex_lock(&srv->lock);
+            c->state = CONN_BUSY;
+            c->since_ms = monotonic_ms();
+            pthread_mutex_unlock(&srv->lock);
+        }
+        unsigned hosts = 0;
+        MHD_get_connection_values(conn, MHD_HEADER_KIND, count_host, &hosts);
+        if (strcmp(version, MHD_HTTP_VERSION_1_1) == 0 && hosts != 1)
+            return MHD_queue_response(conn, MHD_HTTP_BAD_REQUEST, srv->bad_host);
+        if (!request_has_body(conn))
+            return MHD_YES;
+        return route(srv, conn, url, method);
+    }
+    if (*upload_data_size != 0) { /* not reached: requests with a body were answered early */
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    return route(srv, conn, url, method);
+}
+
+/* A request is done (answered or aborted): its connection waits for the next one. */
+static void request_completed(void *cls, struct MHD_Connection *mc, void **req_cls,
+                              enum MHD_RequestTerminationCode toe)
+{
+    (void)req_cls;
+    (void)toe;
+    struct http_server *srv = cls;
+    struct conn *c = conn_of(mc);
+    if (!c)
+        return;
+    pthread_mutex_lock(&srv->lock);
+    c->state = CONN_WAITING;
+    c->since_ms = 0;
+    c->mark_valid = 0;
+    c->body = NULL;
+    pthread_mutex_unlock(&srv->lock);
+}
+
+static void connection_event(void *cls, struct MHD_Connection *mc, void **socket_context,
+                             enum MHD_ConnectionNotificationCode code)
+{
+    struct http_server *srv = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *info =
+            MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CONNECTION_FD);
+        struct conn *c = xcalloc(1, sizeof(*c));
+        c->fd = info ? info->connect_fd : -1;
+        c->state = CONN_WAITING;
+        c->since_ms = monotonic_ms(); /* the first request's clock starts at accept */
+        pthread_mutex_lock(&srv->lock);
+        c->next = srv->conns;
+        if (srv->conns)
+            srv->conns->prev = c;
+        srv->conns = c;
+        pthread_mutex_unlock(&srv->lock);
+        *socket_context = c;
+        return;
+    }
+    struct conn *c = *socket_context;
+    if (!c)
+        return;
+    pthread_mutex_lock(&srv->lock);
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        srv->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    pthread_mutex_unlock(&srv->lock);
+    free(c);
+    *socket_context = NULL;
+}
+
+/* Bytes the kernel has received on a TCP socket so far, or 0 if unknown. */
+static uint64_t bytes_received(int fd)
+{
+    struct tcp_info ti;
+    socklen_t len = sizeof(ti);
+    memset(&ti, 0, sizeof(ti));
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0)
+        return 0;
+    return ti.tcpi_bytes_received;
+}
+
+/* Enforces request_timeout_ms and write_timeout_ms. libmicrohttpd 0.9.75 only has an
+ * inactivity timeout (a client sending a byte every few seconds never meets it) and
+ * calls us only once the headers are complete, so the watchdog looks at the kernel's
+ * count of received bytes to see when a waiting connection's next request begins. */
+static void *watchdog_main(void *arg)
+{
+    struct http_server *srv = arg;
+    int64_t request_ms = (int64_t)srv->limits.request_timeout_ms;
+    int64_t write_ms = (int64_t)srv->limits.write_timeout_ms;
+    pthread_mutex_lock(&srv->lock);
+    while (!srv->watchdog_stop) {
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_nsec += HTTP_WATCHDOG_PERIOD_MS * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&srv->wake, &srv->lock, &until);
+        int64_t now = monotonic_ms();
+        for (struct conn *c = srv->conns; c; c = c->next) {
+            if (c->closing)
+                continue;
+            if (c->state == CONN_BUSY) {
+                if (now - c->since_ms >= write_ms)
+                    conn_shutdown(c, "write_timeout");
+                continue;
+            }
+            if (c->since_ms == 0) {
+                uint64_t got = bytes_received(c->fd);
+                if (c->mark_valid && got != c->bytes_mark)
+                    c->since_ms = now;
+                c->bytes_mark = got;
+                c->mark_valid = 1;
+            }
+            if (c->since_ms != 0 && now - c->since_ms >= request_ms)
+                conn_shutdown(c, "request_timeout");
+        }
+    }
+    pthread_mutex_unlock(&srv->lock);
+    return NULL;
+}
+
+static int hex_value(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+/* Percent-decodes in place, except "%00" (and malformed escapes), kept as written: a
+ * NUL would cut the path short ("/metrics%00.txt" read as "/metrics"). */
+static size_t unescape(void *cls, struct MHD_Connection *mc, char *s)
+{
+    (void)cls;
+    (void)mc;
+    char *out = s;
+    for (const char *in = s; *in;) {
+        int hi = in[0] == '%' ? hex_value(in[1]) : -1;
+        int lo = hi >= 0 ? hex_value(in[2]) : -1;
+        if (lo >= 0 && (hi | lo) != 0) {
+            *out++ = (char)(hi * 16 + lo);
+            in += 3;
+        } else {
+            *out++ = *in++;
+        }
+    }
+    *out = '\0';
+    return (size_t)(out - s);
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -314,11 +676,26 @@ struct http_server *http_start(const struct http_options *opts, struct exporter 
     struct http_server *srv = xcalloc(1, sizeof(*srv));
     srv->exporter = exporter;
     srv->port = bound_port(fd);
+    srv->limits = opts->limits;
+#define HTTP_LIMIT_DEFAULT(field, flag, kind, def, help) \
+    if (srv->limits.field == 0)                          \
+        srv->limits.field = def;
+    HTTP_LIMITS(HTTP_LIMIT_DEFAULT)
+#undef HTTP_LIMIT_DEFAULT
+    pthread_mutex_init(&srv->lock, NULL);
+    pthread_condattr_t cattr;
+    pthread_condattr_init(&cattr);
+    pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
+    pthread_cond_init(&srv->wake, &cattr);
+    pthread_condattr_destroy(&cattr);
     srv->landing_html = build_landing(fleet, opts->version);
     srv->landing = static_response(srv->landing_html, "text/html; charset=utf-8");
     srv->ok = static_response("OK\n", "text/plain; charset=utf-8");
     srv->not_found = static_response("404 page not found\n", "text/plain; charset=utf-8");
     srv->not_allowed = static_response("405 method not allowed\n", "text/plain; charset=utf-8");
+    srv->bad_host = static_response("400 bad request: an HTTP/1.1 request needs exactly one "
+                                    "Host header\n",
+                                    "text/plain; charset=utf-8");
     if (srv->not_allowed)
         MHD_add_response_header(srv->not_allowed, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
     unsigned threads = opts->threads;
@@ -326,17 +703,51 @@ struct http_server *http_start(const struct http_options *opts, struct exporter 
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
         threads = cpus < 1 ? 1 : (cpus > 8 ? 8 : (unsigned)cpus);
     }
-    if (srv->landing && srv->ok && srv->not_found && srv->not_allowed)
+    const struct http_limits *lim = &srv->limits;
+    unsigned idle_s = (unsigned)((lim->idle_timeout_ms + 999) / 1000);
+    unsigned max_conn =
+        lim->max_connections > UINT32_MAX ? UINT32_MAX : (unsigned)lim->max_connections;
+    unsigned max_per_ip = lim->max_connections_per_ip > UINT32_MAX
+                              ? UINT32_MAX
+                              : (unsigned)lim->max_connections_per_ip;
+    if (pthread_create(&srv->watchdog, NULL, watchdog_main, srv) == 0)
+        srv->watchdog_running = 1;
+    if (srv->watchdog_running && srv->landing && srv->ok && srv->not_found && srv->not_allowed &&
+        srv->bad_host)
         srv->daemon = MHD_start_daemon(
-            MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-            handle_request, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-            MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_THREAD_POOL_SIZE, threads,
-            MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT, 1024u, MHD_OPTION_END);
+            MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, handle_request, srv,
+            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_LISTEN_SOCKET, fd,
+            MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_TIMEOUT, idle_s,
+            MHD_OPTION_CONNECTION_LIMIT, max_conn, MHD_OPTION_PER_IP_CONNECTION_LIMIT, max_per_ip,
+            MHD_OPTION_NOTIFY_CONNECTION, connection_event, srv, MHD_OPTION_NOTIFY_COMPLETED,
+            request_completed, srv, MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_END);
     if (!srv->daemon) {
         errbuf_set(err, "cannot start the HTTP server on port %u", (unsigned)srv->port);
         close(fd);
         http_stop(srv);
         return NULL;
+    }
+    log_info("HTTP server", LOG_STR("mode", "keep-alive, epoll"), LOG_U64("threads", threads),
+             LOG_U64("request_timeout_ms", lim->request_timeout_ms),
+             LOG_U64("write_timeout_ms", lim->write_timeout_ms),
+             LOG_U64("idle_timeout_ms", lim->idle_timeout_ms), LOG_U64("max_connections", max_conn),
+             LOG_U64("max_connections_per_ip", max_per_ip),
+             LOG_U64("max_inflight_body_bytes", lim->max_inflight_body_bytes));
+    /* Each connection is a descriptor: raise the soft open-file limit to what the
+     * connection limit needs (as Go programs such as Prometheus do), within the hard one. */
+    struct rlimit nofile;
+    rlim_t need = (rlim_t)max_conn + HTTP_SPARE_FDS;
+    if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY &&
+        nofile.rlim_cur < need) {
+        struct rlimit raised = nofile;
+        raised.rlim_cur =
+            nofile.rlim_max == RLIM_INFINITY || nofile.rlim_max > need ? need : nofile.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &raised) == 0)
+            nofile = raised;
+        if (nofile.rlim_cur < need)
+            log_warn("open-file limit below the connection limit",
+                     LOG_U64("nofile", nofile.rlim_cur), LOG_U64("max_connections", max_conn),
+                     LOG_STR("hint", "raise ulimit -n or lower --web.max-connections"));
     }
     return srv;
 }
@@ -350,6 +761,13 @@ void http_stop(struct http_server *srv)
 {
     if (!srv)
         return;
+    if (srv->watchdog_running) {
+        pthread_mutex_lock(&srv->lock);
+        srv->watchdog_stop = 1;
+        pthread_cond_signal(&srv->wake);
+        pthread_mutex_unlock(&srv->lock);
+        pthread_join(srv->watchdog, NULL);
+    }
     if (srv->daemon)
         MHD_stop_daemon(srv->daemon); /* also closes the listen socket it was given */
     if (srv->landing)
@@ -360,6 +778,11 @@ void http_stop(struct http_server *srv)
         MHD_destroy_response(srv->not_found);
     if (srv->not_allowed)
         MHD_destroy_response(srv->not_allowed);
+    if (srv->bad_host)
+        MHD_destroy_response(srv->bad_host);
+    pthread_cond_destroy(&srv->wake);
+    pthread_mutex_destroy(&srv->lock);
+    free(srv->held);
     free(srv->landing_html);
     free(srv);
 }

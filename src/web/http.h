@@ -3,14 +3,22 @@
  * Routes: GET/HEAD /metrics (exposition; gzip when Accept-Encoding allows it, with
  * Content-Encoding and Vary headers), / (HTML landing page), /-/healthy and
  * /-/ready (plain text "OK"); 404 for other paths; 405 with `Allow: GET, HEAD` for
- * other methods. Requests are served by a small thread pool; the exporter makes
- * concurrent scrapes safe. The server binds its own socket so that errors such as
- * "Address already in use" reach the person who started it.
+ * other methods. Connections are kept alive (HTTP/1.1, and HTTP/1.0 with
+ * "Connection: keep-alive") and pipelined requests are answered in order; a request
+ * that carries a body (no route reads one) is refused and its connection closed. An
+ * HTTP/1.1 request without exactly one Host header gets 400. Paths are percent-decoded
+ * except "%00", which stays as written (so "/metrics%00.txt" is not "/metrics").
+ * The limits below protect scrapers from other clients (slowloris, idle and half-closed
+ * connections, slow readers); a background watchdog thread enforces the timeouts.
+ * Requests are served by a small thread pool; the exporter makes concurrent scrapes safe. The
+ * server binds its own socket so that errors such as "Address already in use" reach the person who
+ * started it.
  *
  * Ownership: borrows the exporter and the fleet; owns its socket and threads. */
 #ifndef SWITCHSIM_HTTP_H
 #define SWITCHSIM_HTTP_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "base/errbuf.h"
@@ -19,16 +27,78 @@
 
 #define HTTP_METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
+/* The HTTP limits, each defined here once: X(field, flag, kind, default, help).
+ * kind says how a flag value is written: HTTP_LIMIT_NUMBER (plain integer),
+ * HTTP_LIMIT_DURATION (units_parse_duration_ms: "10s"; the field is in ms) or
+ * HTTP_LIMIT_SIZE (units_parse_size_bytes: "256MiB"; the field is in bytes).
+ * docs/LIMITS.md lists them; the flags' usage text can be generated from http_limit_table.
+ *
+ * - request_timeout_ms: a request line and its headers must arrive within this time,
+ *   counted from the request's first byte, or from the connection's accept for its first
+ *   request (a connection that sends nothing is closed after it too). Beyond it the
+ *   connection is closed (shutdown). Checked every HTTP_WATCHDOG_PERIOD_MS.
+ * - write_timeout_ms: a response must be sent within this time from when its request
+ *   was read; beyond it the connection is closed.
+ * - idle_timeout_ms: a connection with no traffic for this long is closed (keep-alive
+ *   idle time included); libmicrohttpd counts it in whole seconds (rounded up).
+ * - max_connections / max_connections_per_ip: connections served at once, in total
+ *   and from one client address; more are accepted and closed at once.
+ * - max_inflight_body_bytes: bytes of distinct /metrics bodies (of any tick) held by
+ *   responses still being sent. A scrape that needs one more body beyond it closes the
+ *   connections still sending the oldest bodies (slow readers), oldest first, and is
+ *   served. Memory held for responses is thus at most max(this, one body) plus the
+ *   bodies of closing connections, which are released within a watchdog period. */
+#define HTTP_LIMITS(X)                                                                       \
+    X(request_timeout_ms, "web.request-timeout", HTTP_LIMIT_DURATION, 10000,                 \
+      "time to receive a whole request (line and headers) from its first byte")              \
+    X(write_timeout_ms, "web.write-timeout", HTTP_LIMIT_DURATION, 60000,                     \
+      "time to send a whole response from the end of its request")                           \
+    X(idle_timeout_ms, "web.idle-timeout", HTTP_LIMIT_DURATION, 30000,                       \
+      "close a connection without traffic for this long")                                    \
+    X(max_connections, "web.max-connections", HTTP_LIMIT_NUMBER, 1024,                       \
+      "connections served at once")                                                          \
+    X(max_connections_per_ip, "web.max-connections-per-ip", HTTP_LIMIT_NUMBER, 64,           \
+      "connections served at once from one client address")                                  \
+    X(max_inflight_body_bytes, "web.max-inflight-body-bytes", HTTP_LIMIT_SIZE, 256ull << 20, \
+      "bytes of distinct /metrics bodies held by responses being sent; beyond it the "       \
+      "oldest slow readers are disconnected")
+
+enum http_limit_kind { HTTP_LIMIT_NUMBER, HTTP_LIMIT_DURATION, HTTP_LIMIT_SIZE };
+
+/* Values in effect; 0 in a field means that limit's default. */
+struct http_limits {
+#define HTTP_LIMIT_FIELD(field, flag, kind, def, help) uint64_t field;
+    HTTP_LIMITS(HTTP_LIMIT_FIELD)
+#undef HTTP_LIMIT_FIELD
+};
+
+/* One row per limit, in HTTP_LIMITS order (for flags, usage and docs). */
+struct http_limit_info {
+    const char *field;
+    size_t offset;    /* of the uint64_t field in struct http_limits */
+    const char *flag; /* without the leading "--" */
+    enum http_limit_kind kind;
+    uint64_t default_value; /* ms for durations, bytes for sizes */
+    const char *help;
+};
+extern const struct http_limit_info http_limit_table[];
+extern const size_t http_limit_count;
+
+/* How often the watchdog enforces request_timeout_ms and write_timeout_ms. */
+#define HTTP_WATCHDOG_PERIOD_MS 100
+
 struct http_options {
     const char *host; /* "" or NULL = all interfaces (IPv6 dual-stack, else IPv4) */
     uint16_t port;    /* 0 = pick a free port (see http_port) */
     const char *version;
     unsigned threads; /* 0 = one per CPU, at most 8 */
+    struct http_limits limits;
 };
 
 /* Whether an Accept-Encoding header value (NULL if absent) allows a gzip response:
  * "gzip" or "x-gzip" with q > 0, or "*" with q > 0 when gzip is not listed. Tokens are
- * case-insensitive (RFC 9110 section 12.5.3). */
+ * case-insensitive (RFC 9110 section 12.5.3); a q-value must follow RFC 9110's grammar
+ * ("0", "0.5", "1.000"; not "0x1", "1e0" or ".5"), else the element is ignored. */
 int http_accepts_gzip(const char *accept_encoding);
 
 struct http_server;

@@ -10,6 +10,7 @@ import gzip
 import json
 import os
 import re
+import resource
 import signal
 import socket
 import subprocess
@@ -18,6 +19,7 @@ import tempfile
 import threading
 import time
 import traceback
+import urllib.request
 
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -214,7 +216,7 @@ def hostile_labels_round_trip(binary, wrapper):
 def http_routes(binary, wrapper):
     with Switchsim(binary, ["--profile", SMALL] + LISTEN, wrapper) as s:
         status, headers, body = s.get("/")
-        assert status == 200 and b"core1" in body and b'href="/metrics"' in body
+        assert status == 200 and b"core1" in body and b'href="metrics"' in body
         assert s.get("/-/healthy")[0] == 200 and s.get("/-/ready")[0] == 200
         assert s.get("/nope")[0] == 404
         status, headers, _ = s.get("/metrics", method="POST")
@@ -511,6 +513,194 @@ def hup_and_usr_signals_do_not_stop_a_running_server(binary, wrapper):
     assert got == {"SIGHUP": ("warn", "Reload is not supported yet, SIGHUP ignored"),
                    "SIGUSR1": ("info", "Signal ignored"), "SIGUSR2": ("info", "Signal ignored"),
                    "SIGTERM": ("info", "Shutting down")}, records
+
+
+# ---- HTTP limits (docs/LIMITS.md): defaults of src/web/http.h --------------------------------
+REQUEST_TIMEOUT_S = 10       # --web.request-timeout
+MAX_CONNECTIONS_PER_IP = 64  # --web.max-connections-per-ip
+MAX_INFLIGHT_BODY_MIB = 256  # --web.max-inflight-body-bytes
+ATTACK_CONNECTIONS = 1100    # more than --web.max-connections (1024)
+
+
+def raise_fd_limit(want):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < want:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(want, hard), hard))
+
+
+def timed_scrape(port, timeout=1.0):
+    """(status, seconds, body length) of one GET /metrics from 127.0.0.1 (new connection)."""
+    t0 = time.monotonic()
+    req = urllib.request.Request("http://127.0.0.1:%d/metrics" % port)
+    with urllib.request.urlopen(req, timeout=timeout) as resp:
+        body = resp.read()
+        return resp.status, time.monotonic() - t0, len(body)
+
+
+class Attacker(threading.Thread):
+    """n connections from address src: "slowloris" sends a request line, then one header
+    line per connection every `every` seconds; "idle" connects and sends nothing. Closed
+    connections are reopened (an attacker keeps up the pressure). Bounded by stop()."""
+
+    def __init__(self, port, src, n, mode, every):
+        super().__init__(daemon=True)
+        self.port, self.src, self.n, self.mode, self.every = port, src, n, mode, every
+        self.halt = threading.Event()
+        self.socks = []
+        self.opened = 0
+
+    def connect(self):
+        s = socket.socket()
+        try:
+            s.bind((self.src, 0))
+            s.settimeout(1)
+            s.connect(("127.0.0.1", self.port))
+            if self.mode == "slowloris":
+                s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")
+            s.setblocking(False)
+            self.opened += 1
+            return s
+        except OSError:
+            s.close()
+            return None
+
+    def alive(self, s):
+        try:
+            if self.mode == "slowloris":
+                s.send(b"X-Slow: 1\r\n")
+            elif s.recv(1) == b"":
+                return False
+            return True
+        except BlockingIOError:
+            return True
+        except OSError:
+            return False
+
+    def run(self):
+        self.socks = [self.connect() for _ in range(self.n)]
+        while not self.halt.wait(self.every):
+            for i, s in enumerate(self.socks):
+                if self.halt.is_set():
+                    break
+                if s is not None and self.alive(s):
+                    continue
+                if s is not None:
+                    s.close()
+                self.socks[i] = self.connect()
+
+    def stop(self):
+        self.halt.set()
+        self.join(30)
+        for s in self.socks:
+            if s is not None:
+                s.close()
+
+
+def deadline_probe(port, src, result):
+    """One slowloris connection sending a header line every second: records how long the
+    server keeps it open (an inactivity timeout alone never closes it)."""
+    s = socket.socket()
+    s.bind((src, 0))
+    s.connect(("127.0.0.1", port))
+    t0 = time.monotonic()
+    s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")
+    s.settimeout(1)
+    try:
+        while time.monotonic() - t0 < REQUEST_TIMEOUT_S + 5:
+            try:
+                if s.recv(1024) == b"":
+                    break
+            except socket.timeout:
+                pass
+            s.send(b"X-Slow: 1\r\n")
+    except OSError:
+        pass
+    result.append(time.monotonic() - t0)
+    s.close()
+
+
+@test
+def slowloris_and_idle_connections_do_not_starve_scrapes(binary, wrapper):
+    """1,100 slowloris connections, then 1,100 idle ones, from 127.0.0.2: scrapes of the
+    default profile from 127.0.0.1 keep succeeding within 1 s; a slowloris connection is
+    closed at the request deadline."""
+    raise_fd_limit(4 * ATTACK_CONNECTIONS)
+    with Switchsim(binary, ["--profile", DEFAULT] + LISTEN, wrapper) as s:
+        for mode, seconds, every in (("slowloris", REQUEST_TIMEOUT_S + 3, 2.0),
+                                     ("idle", 4, 0.5)):
+            attack = Attacker(s.port, "127.0.0.2", ATTACK_CONNECTIONS, mode, every)
+            probe = []
+            prober = threading.Thread(target=deadline_probe, args=(s.port, "127.0.0.3", probe))
+            attack.start()
+            if mode == "slowloris":
+                prober.start()
+            time.sleep(1)  # the attack is set up
+            scrapes = []
+            end = time.monotonic() + seconds
+            try:
+                while time.monotonic() < end:
+                    scrapes.append(timed_scrape(s.port))
+                    time.sleep(0.25)
+            finally:
+                attack.stop()
+            assert attack.opened >= ATTACK_CONNECTIONS, (mode, attack.opened)
+            assert scrapes and all(st == 200 and t <= 1.0 and n > 100000
+                                   for st, t, n in scrapes), (mode, scrapes)
+            if mode == "slowloris":
+                prober.join(REQUEST_TIMEOUT_S + 10)
+                assert probe and probe[0] <= REQUEST_TIMEOUT_S + 1.5, (
+                    "slowloris connection open %.1f s" % probe[0])
+        assert s.stop() == 0
+
+
+def proc_status_kib(pid, key):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    raise AssertionError("no %s in /proc/%d/status" % (key, pid))
+
+
+@test
+def slow_readers_hold_bounded_memory(binary, wrapper):
+    """30 slow readers, each on a new tick of a 1,000 x 64 fleet (all families, ~64 MB a
+    body): peak RSS grows by at most --web.max-inflight-body-bytes plus two bodies (the
+    bound in docs/LIMITS.md), the oldest readers are cut off, and scrapes still work."""
+    with tempfile.TemporaryDirectory(prefix="switchsim-test-") as tmp:
+        with open(W2) as f:
+            text = f.read()
+        assert "tick: 1s" in text
+        prof = os.path.join(tmp, "fleet.yaml")
+        with open(prof, "w") as f:
+            f.write(text.replace("tick: 1s", "tick: 100ms"))
+        with Switchsim(binary, ["--profile", prof, "--log.level", "debug"] + LISTEN, wrapper,
+                       start_timeout=120) as s:
+            body_len = len(s.get()[2])
+            base_kib = proc_status_kib(s.proc.pid, "VmHWM")
+            readers = []
+            try:
+                for _ in range(30):
+                    r = socket.socket()
+                    r.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+                    r.connect(("127.0.0.1", s.port))
+                    r.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+                    r.settimeout(60)
+                    assert r.recv(64).startswith(b"HTTP/1.1 200"), "no response"
+                    readers.append(r)
+                    time.sleep(0.1)  # the next reader gets the next tick's body
+                grown_mib = (proc_status_kib(s.proc.pid, "VmHWM") - base_kib) / 1024
+                bound_mib = MAX_INFLIGHT_BODY_MIB + 2 * body_len / 1048576
+                assert grown_mib <= bound_mib, "RSS grew %.0f MiB, bound %.0f MiB" % (
+                    grown_mib, bound_mib)
+                st, t, n = timed_scrape(s.port, timeout=30)
+                assert st == 200 and n > 1000000
+                # the oldest readers were disconnected (the server logs each one at debug level)
+                cut = s.stderr().count("reason=slow_reader_evicted")
+                assert cut >= 30 - MAX_INFLIGHT_BODY_MIB * 1048576 // body_len - 1, cut
+            finally:
+                for r in readers:
+                    r.close()
+            assert s.stop() == 0
 
 
 VALGRIND_TESTS = {"metrics_valid_for_promtool_and_prometheus_client", "http_routes",
