@@ -85,6 +85,13 @@ static void test_cli_bad_flags(void **state)
          3,
          "--port: expected a port number 0-65535, got \"99999\""},
         {{"switchsim", "-p"}, 2, "-p needs a value"},
+        {{"switchsim", "--web.max-connections", "0"},
+         3,
+         "--web.max-connections: must be more than 0"},
+        {{"switchsim", "--web.request-timeout", "ten"},
+         3,
+         "--web.request-timeout: expected a duration such as 500ms, 30s, 5m, 2h or 1h30m, got "
+         "\"ten\""},
         {{"switchsim", "--profile"}, 2, "--profile needs a value"},
         {{"switchsim", "--seed", "-1"}, 3, "--seed: expected a non-negative integer, got \"-1\""},
         {{"switchsim", "--log.level", "loud"},

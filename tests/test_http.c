@@ -597,6 +597,9 @@ static void test_http_limits_documented(void **state)
     for (size_t i = 0; i < http_limit_count; i++) {
         const struct http_limit_info *l = &http_limit_table[i];
         assert_true(l->offset % sizeof(uint64_t) == 0 && l->offset < sizeof(struct http_limits));
+        uint64_t parsed = 0; /* the written default is the default */
+        assert_int_equal(http_limit_parse(l->kind, l->flag, l->default_text, &parsed, NULL), 0);
+        assert_int_equal(parsed, l->default_value);
         char flag[96], def[48];
         snprintf(flag, sizeof(flag), "| `--%s` |", l->flag);
         unsigned long long v = (unsigned long long)l->default_value;

@@ -224,6 +224,19 @@ static int apply_help(struct options *o, const char *arg, struct errbuf *err)
     return 0;
 }
 
+/* One apply function per HTTP limit, generated from HTTP_LIMITS (web/http.h). */
+#define HTTP_LIMIT_APPLY(field, flag, kind, def, def_text, help)                     \
+    static int apply_##field(struct options *o, const char *arg, struct errbuf *err) \
+    {                                                                                \
+        return http_limit_parse(kind, flag, arg, &o->http_limits.field, err);        \
+    }
+HTTP_LIMITS(HTTP_LIMIT_APPLY)
+#undef HTTP_LIMIT_APPLY
+
+#define ARG_NAME_HTTP_LIMIT_NUMBER   "N"
+#define ARG_NAME_HTTP_LIMIT_DURATION "DURATION"
+#define ARG_NAME_HTTP_LIMIT_SIZE     "SIZE"
+
 #define STRINGIFY_(x) #x
 #define STRINGIFY(x)  STRINGIFY_(x)
 
@@ -247,8 +260,12 @@ static const struct cli_flag flags[] = {
      apply_families},
     {"check-config", 0, NULL, NULL, NULL, "validate the profiles, print a summary and exit",
      apply_check},
-    {"log.level", 0, "LEVEL", "info", NULL, "least severe level to log: " LOG_LEVEL_CHOICES,
-     apply_log_level},
+#define HTTP_LIMIT_FLAG(field, flag, kind, def, def_text, help) \
+    {flag, 0, ARG_NAME_##kind, def_text, NULL, help, apply_##field},
+    HTTP_LIMITS(HTTP_LIMIT_FLAG)
+#undef HTTP_LIMIT_FLAG
+        {"log.level", 0, "LEVEL", "info", NULL, "least severe level to log: " LOG_LEVEL_CHOICES,
+         apply_log_level},
     {"log.format", 0, "FORMAT", "logfmt", NULL, "log line format on stderr: " LOG_FORMAT_CHOICES,
      apply_log_format},
     {"version", 0, NULL, NULL, NULL, "print the version and exit", apply_version},

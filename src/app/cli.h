@@ -16,6 +16,7 @@
 
 #include "base/errbuf.h"
 #include "base/log.h"
+#include "web/http.h"
 
 #define CLI_DEFAULT_PORT 19116
 #define CLI_MAX_PROFILES 64
@@ -30,8 +31,9 @@ struct options {
     int seed_set;
     int64_t start_ms; /* simulation start, ms since the epoch */
     int start_set;
-    int timestamps;    /* 1 unless --no-timestamps */
-    uint64_t families; /* catalog rows to expose (metrics/catalog.h) */
+    int timestamps;                 /* 1 unless --no-timestamps */
+    uint64_t families;              /* catalog rows to expose (metrics/catalog.h) */
+    struct http_limits http_limits; /* --web.* limits (web/http.h) */
     int check_config;
     enum log_level log_level;
     enum log_format log_format;

@@ -78,8 +78,10 @@ static int run(const struct options *opts, struct fleet *fleet)
 
     int rc = 0;
     struct errbuf err;
-    struct http_options http_opts = {
-        .host = opts->listen_host, .port = opts->listen_port, .version = SWITCHSIM_VERSION};
+    struct http_options http_opts = {.host = opts->listen_host,
+                                     .port = opts->listen_port,
+                                     .version = SWITCHSIM_VERSION,
+                                     .limits = opts->http_limits};
     struct http_server *srv = NULL;
     if (exporter_start_ticker(exporter, &err) < 0) {
         log_error("Cannot start the simulation ticker", LOG_STR("err", err.msg));

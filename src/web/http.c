@@ -21,17 +21,34 @@
 
 #include "base/log.h"
 #include "base/strbuf.h"
+#include "base/units.h"
 #include "base/xalloc.h"
 
 #define LANDING_MAX_DEVICES 50
 
 const struct http_limit_info http_limit_table[] = {
-#define HTTP_LIMIT_ROW(field, flag, kind, def, help) \
-    {#field, offsetof(struct http_limits, field), flag, kind, def, help},
+#define HTTP_LIMIT_ROW(field, flag, kind, def, def_text, help) \
+    {#field, offsetof(struct http_limits, field), flag, kind, def, def_text, help},
     HTTP_LIMITS(HTTP_LIMIT_ROW)
 #undef HTTP_LIMIT_ROW
 };
 const size_t http_limit_count = sizeof(http_limit_table) / sizeof(http_limit_table[0]);
+
+int http_limit_parse(enum http_limit_kind kind, const char *flag, const char *text, uint64_t *out,
+                     struct errbuf *err)
+{
+    struct errbuf why;
+    uint64_t v = 0;
+    int rc = kind == HTTP_LIMIT_DURATION ? units_parse_duration_ms(text, &v, &why)
+             : kind == HTTP_LIMIT_SIZE   ? units_parse_size_bytes(text, &v, &why)
+                                         : units_parse_u64(text, &v, &why);
+    if (rc < 0)
+        return errbuf_set(err, "--%s: %s", flag, why.msg);
+    if (v == 0)
+        return errbuf_set(err, "--%s: must be more than 0", flag);
+    *out = v;
+    return 0;
+}
 
 /* One open connection, as the watchdog sees it. Created when libmicrohttpd accepts the
  * connection, freed when it reports the connection closed, which it does before it
@@ -677,8 +694,8 @@ struct http_server *http_start(const struct http_options *opts, struct exporter 
     srv->exporter = exporter;
     srv->port = bound_port(fd);
     srv->limits = opts->limits;
-#define HTTP_LIMIT_DEFAULT(field, flag, kind, def, help) \
-    if (srv->limits.field == 0)                          \
+#define HTTP_LIMIT_DEFAULT(field, flag, kind, def, def_text, help) \
+    if (srv->limits.field == 0)                                    \
         srv->limits.field = def;
     HTTP_LIMITS(HTTP_LIMIT_DEFAULT)
 #undef HTTP_LIMIT_DEFAULT

@@ -27,7 +27,8 @@
 
 #define HTTP_METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
-/* The HTTP limits, each defined here once: X(field, flag, kind, default, help).
+/* The HTTP limits, each defined here once: X(field, flag, kind, default, default as written
+ * on the command line, help) - the two defaults are checked equal by tests/test_http.c.
  * kind says how a flag value is written: HTTP_LIMIT_NUMBER (plain integer),
  * HTTP_LIMIT_DURATION (units_parse_duration_ms: "10s"; the field is in ms) or
  * HTTP_LIMIT_SIZE (units_parse_size_bytes: "256MiB"; the field is in bytes).
@@ -49,17 +50,18 @@
  *   served. Memory held for responses is thus at most max(this, one body) plus the
  *   bodies of closing connections, which are released within a watchdog period. */
 #define HTTP_LIMITS(X)                                                                       \
-    X(request_timeout_ms, "web.request-timeout", HTTP_LIMIT_DURATION, 10000,                 \
+    X(request_timeout_ms, "web.request-timeout", HTTP_LIMIT_DURATION, 10000, "10s",          \
       "time to receive a whole request (line and headers) from its first byte")              \
-    X(write_timeout_ms, "web.write-timeout", HTTP_LIMIT_DURATION, 60000,                     \
+    X(write_timeout_ms, "web.write-timeout", HTTP_LIMIT_DURATION, 60000, "60s",              \
       "time to send a whole response from the end of its request")                           \
-    X(idle_timeout_ms, "web.idle-timeout", HTTP_LIMIT_DURATION, 30000,                       \
+    X(idle_timeout_ms, "web.idle-timeout", HTTP_LIMIT_DURATION, 30000, "30s",                \
       "close a connection without traffic for this long")                                    \
-    X(max_connections, "web.max-connections", HTTP_LIMIT_NUMBER, 1024,                       \
+    X(max_connections, "web.max-connections", HTTP_LIMIT_NUMBER, 1024, "1024",               \
       "connections served at once")                                                          \
-    X(max_connections_per_ip, "web.max-connections-per-ip", HTTP_LIMIT_NUMBER, 64,           \
+    X(max_connections_per_ip, "web.max-connections-per-ip", HTTP_LIMIT_NUMBER, 64, "64",     \
       "connections served at once from one client address")                                  \
     X(max_inflight_body_bytes, "web.max-inflight-body-bytes", HTTP_LIMIT_SIZE, 256ull << 20, \
+      "256MiB",                                                                              \
       "bytes of distinct /metrics bodies held by responses being sent; beyond it the "       \
       "oldest slow readers are disconnected")
 
@@ -67,7 +69,7 @@ enum http_limit_kind { HTTP_LIMIT_NUMBER, HTTP_LIMIT_DURATION, HTTP_LIMIT_SIZE }
 
 /* Values in effect; 0 in a field means that limit's default. */
 struct http_limits {
-#define HTTP_LIMIT_FIELD(field, flag, kind, def, help) uint64_t field;
+#define HTTP_LIMIT_FIELD(field, flag, kind, def, def_text, help) uint64_t field;
     HTTP_LIMITS(HTTP_LIMIT_FIELD)
 #undef HTTP_LIMIT_FIELD
 };
@@ -78,11 +80,16 @@ struct http_limit_info {
     size_t offset;    /* of the uint64_t field in struct http_limits */
     const char *flag; /* without the leading "--" */
     enum http_limit_kind kind;
-    uint64_t default_value; /* ms for durations, bytes for sizes */
+    uint64_t default_value;   /* ms for durations, bytes for sizes */
+    const char *default_text; /* the same, as written on the command line */
     const char *help;
 };
 extern const struct http_limit_info http_limit_table[];
 extern const size_t http_limit_count;
+
+/* Parses a flag value of that kind into *out; -1 with "FLAG: why" in err. */
+int http_limit_parse(enum http_limit_kind kind, const char *flag, const char *text, uint64_t *out,
+                     struct errbuf *err);
 
 /* How often the watchdog enforces request_timeout_ms and write_timeout_ms. */
 #define HTTP_WATCHDOG_PERIOD_MS 100
