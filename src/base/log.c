@@ -1,6 +1,9 @@
 /* log.c - leveled, structured logging to stderr in logfmt or JSON (contract in log.h). */
 #include "base/log.h"
 
+#include "base/json.h"
+#include "base/utf8.h"
+
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -53,39 +56,6 @@ int log_enabled(enum log_level level)
     return level <= current_level;
 }
 
-/* Length of the valid UTF-8 sequence at p (at most n bytes), or 0 if it is not one:
- * no overlong forms, no surrogates, nothing above U+10FFFF. */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-    if (p[0] < 0x80)
-        return 1;
-    size_t len = 0;
-    uint32_t cp = 0;
-    if ((p[0] & 0xE0) == 0xC0) {
-        len = 2;
-        cp = p[0] & 0x1Fu;
-    } else if ((p[0] & 0xF0) == 0xE0) {
-        len = 3;
-        cp = p[0] & 0x0Fu;
-    } else if ((p[0] & 0xF8) == 0xF0) {
-        len = 4;
-        cp = p[0] & 0x07u;
-    } else {
-        return 0;
-    }
-    if (len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (p[i] & 0x3Fu);
-    }
-    static const uint32_t min_cp[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < min_cp[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return len;
-}
-
 static int needs_quotes(const char *s, size_t n)
 {
     if (n == 0)
@@ -95,55 +65,13 @@ static int needs_quotes(const char *s, size_t n)
         if (c <= ' ' || c == '=' || c == '"' || c == '\\' || c == 0x7F)
             return 1;
         if (c >= 0x80) {
-            size_t len = utf8_len((const unsigned char *)s + i, n - i);
+            size_t len = utf8_char_len((const unsigned char *)s + i, n - i);
             if (len == 0)
                 return 1;
             i += len - 1;
         }
     }
     return 0;
-}
-
-/* Writes s (n bytes) quoted, with the escapes of log.h: valid in logfmt and in JSON. */
-static void put_quoted(struct strbuf *sb, const char *s, size_t n)
-{
-    strbuf_putc(sb, '"');
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        switch (c) {
-        case '"':
-            strbuf_puts(sb, "\\\"");
-            continue;
-        case '\\':
-            strbuf_puts(sb, "\\\\");
-            continue;
-        case '\n':
-            strbuf_puts(sb, "\\n");
-            continue;
-        case '\r':
-            strbuf_puts(sb, "\\r");
-            continue;
-        case '\t':
-            strbuf_puts(sb, "\\t");
-            continue;
-        default:
-            break;
-        }
-        if (c < 0x20 || c == 0x7F) {
-            strbuf_appendf(sb, "\\u%04x", (unsigned)c);
-        } else if (c < 0x80) {
-            strbuf_putc(sb, (char)c);
-        } else {
-            size_t len = utf8_len((const unsigned char *)s + i, n - i);
-            if (len == 0) {
-                strbuf_puts(sb, "\\ufffd");
-            } else {
-                strbuf_append(sb, s + i, len);
-                i += len - 1;
-            }
-        }
-    }
-    strbuf_putc(sb, '"');
 }
 
 /* At most max bytes of s, cut back to a UTF-8 boundary. */
@@ -176,7 +104,7 @@ static void put_f64(struct strbuf *sb, double v, enum log_format format)
     if (!isfinite(v)) {
         const char *text = isnan(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf";
         if (format == LOG_FORMAT_JSON)
-            put_quoted(sb, text, strlen(text));
+            json_put_string(sb, text, strlen(text));
         else
             strbuf_puts(sb, text);
         return;
@@ -193,7 +121,7 @@ static int put_value(struct strbuf *sb, const struct log_field *f, enum log_form
         size_t n = strlen(s);
         size_t shown = cut_utf8(s, n, LOG_VALUE_MAX_BYTES);
         if (format == LOG_FORMAT_JSON || needs_quotes(s, shown))
-            put_quoted(sb, s, shown);
+            json_put_string(sb, s, shown);
         else
             strbuf_append(sb, s, shown);
         return shown < n;
