@@ -26,9 +26,12 @@ static int setup(void **state)
      * hh:59:59 would straddle): every body must match. */
     stack_init(&f->st, FIXTURE("fixtures/profiles/ok/small.yaml"), 3600 * 1000, 7,
                exporter_now_ms());
-    struct http_options opts = {.host = "127.0.0.1", .port = 0, .version = "9.9.9", .threads = 2};
+    struct http_options opts = {.host = "127.0.0.1",
+                                .port = 0,
+                                .page = {.version = "9.9.9", .revision = "abc"},
+                                .threads = 2};
     struct errbuf err;
-    f->srv = http_start(&opts, f->st.exporter, f->st.world->fleet, &err);
+    f->srv = http_start(&opts, f->st.exporter, &err);
     if (!f->srv)
         fail_msg("%s", err.msg);
     f->port = http_port(f->srv);
@@ -220,12 +223,18 @@ static void test_http_other_pages(void **state)
     struct response r = http_do(f->port, "GET", "/");
     assert_int_equal(r.status, 200);
     assert_string_equal(header(&r, "Content-Type"), "text/html; charset=utf-8");
-    assert_non_null(strstr(r.body, "Version 9.9.9."));
+    assert_non_null(strstr(r.body, "Version 9.9.9 (revision abc)."));
+    assert_non_null(strstr(r.body, "<a href=\"sd\">")); /* and /config, with the settings: */
+    assert_non_null(strstr(r.body, "<a href=\"config\">"));
+    assert_non_null(strstr(r.body, "<tr><td>seed</td><td>7</td></tr>"));
+    assert_non_null(strstr(r.body, "<tr><td>tick</td><td>3600000 ms</td></tr>"));
     assert_non_null(strstr(r.body, "<a href=\"metrics\">")); /* relative: works under a prefix */
     assert_non_null(strstr(r.body, "<a href=\"-/healthy\">"));
     assert_null(strstr(r.body, "href=\"/"));
-    assert_non_null(strstr(r.body, "<li>tor01 (Acme TOR-8, 4 ports)</li>"));
-    assert_non_null(strstr(r.body, "<li>core1 (Acme CORE-2, 2 ports)</li>"));
+    assert_non_null(
+        strstr(r.body, "<li><a href=\"probe?target=tor01\">tor01</a> (Acme TOR-8, 4 ports)</li>"));
+    assert_non_null(
+        strstr(r.body, "<li><a href=\"probe?target=core1\">core1</a> (Acme CORE-2, 2 ports)</li>"));
     free(r.head);
     static const char *const health[] = {"/-/healthy", "/-/ready"};
     for (int i = 0; i < 2; i++) {
@@ -275,9 +284,10 @@ static void test_http_errors(void **state)
 static void test_http_port_in_use(void **state)
 {
     struct fixture *f = *state;
-    struct http_options opts = {.host = "127.0.0.1", .port = f->port, .version = "x"};
+    struct http_options opts = {
+        .host = "127.0.0.1", .port = f->port, .page = {.version = "x", .revision = "abc"}};
     struct errbuf err;
-    struct http_server *second = http_start(&opts, f->st.exporter, f->st.world->fleet, &err);
+    struct http_server *second = http_start(&opts, f->st.exporter, &err);
     assert_null(second);
     char want[128];
     snprintf(want, sizeof(want), "cannot listen on 127.0.0.1:%u: Address already in use",
@@ -373,13 +383,13 @@ static void test_http_gzip_negotiation(void **state)
     struct fixture *f = *state;
     struct response plain = http_do(f->port, "GET", "/metrics");
     assert_null(header(&plain, "Content-Encoding"));
-    assert_string_equal(header(&plain, "Vary"), "Accept-Encoding");
+    assert_string_equal(header(&plain, "Vary"), "Accept, Accept-Encoding");
     struct response gz = http_raw(f->port, "GET /metrics HTTP/1.1\r\nHost: x\r\n"
                                            "Accept-Encoding: gzip\r\nConnection: close\r\n\r\n");
     assert_int_equal(gz.status, 200);
     assert_string_equal(header(&gz, "Content-Encoding"), "gzip");
-    assert_string_equal(header(&gz, "Vary"), "Accept-Encoding");
-    assert_string_equal(header(&gz, "Content-Type"), HTTP_METRICS_CONTENT_TYPE);
+    assert_string_equal(header(&gz, "Vary"), "Accept, Accept-Encoding");
+    assert_string_equal(header(&gz, "Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
     char *out = NULL;
     size_t out_len = 0;
     struct errbuf err;
@@ -543,11 +553,12 @@ static int wait_closed(int fd)
 static void test_http_request_deadline(void **state)
 {
     struct fixture *f = *state;
-    struct http_options opts = {.host = "127.0.0.1", .version = "x", .threads = 1};
+    struct http_options opts = {
+        .host = "127.0.0.1", .page = {.version = "x", .revision = "abc"}, .threads = 1};
     opts.limits.request_timeout_ms = 300;
     opts.limits.idle_timeout_ms = 60000;
     struct errbuf err;
-    struct http_server *srv = http_start(&opts, f->st.exporter, f->st.world->fleet, &err);
+    struct http_server *srv = http_start(&opts, f->st.exporter, &err);
     if (!srv)
         fail_msg("%s", err.msg);
     uint16_t port = http_port(srv);
@@ -631,9 +642,10 @@ static void test_http_landing_singular(void **state)
     struct stack st;
     stack_init(&st, FIXTURE("fixtures/profiles/ok/minimal.yaml"), 3600 * 1000, 7,
                exporter_now_ms());
-    struct http_options opts = {.host = "127.0.0.1", .version = "x", .threads = 1};
+    struct http_options opts = {
+        .host = "127.0.0.1", .page = {.version = "x", .revision = "abc"}, .threads = 1};
     struct errbuf err;
-    struct http_server *srv = http_start(&opts, st.exporter, st.world->fleet, &err);
+    struct http_server *srv = http_start(&opts, st.exporter, &err);
     if (!srv)
         fail_msg("%s", err.msg);
     struct response r = http_do(http_port(srv), "GET", "/");
@@ -642,6 +654,108 @@ static void test_http_landing_singular(void **state)
     free(r.head);
     http_stop(srv);
     stack_cleanup(&st);
+}
+
+/* Literal Accept headers, Prometheus's own first. */
+static void test_http_accept_format_negotiation(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *accept;
+        enum expo_format want;
+    } cases[] = {
+        {"application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;"
+         "q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1",
+         EXPO_OPENMETRICS_100},
+        {"text/plain;version=0.0.4;q=1,*/*;q=0.1", EXPO_TEXT_004},
+        {NULL, EXPO_TEXT_004},
+        {"*/*", EXPO_TEXT_004},
+        {"application/openmetrics-text", EXPO_OPENMETRICS_100},
+        {"Application/OpenMetrics-Text; version=1.0.0", EXPO_OPENMETRICS_100},
+        {"application/openmetrics-text;q=0, text/plain", EXPO_TEXT_004},
+        {"application/openmetrics-text;q=0.5, text/plain;q=0.9", EXPO_TEXT_004},
+        {"application/openmetrics-text;q=0x1, text/plain;q=0.1", EXPO_TEXT_004}, /* malformed */
+        {"text/plain;q=0.2, application/openmetrics-text;q=0.8", EXPO_OPENMETRICS_100},
+        {"application/json", EXPO_TEXT_004},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        if (http_negotiate_format(cases[i].accept) != cases[i].want)
+            fail_msg("case %zu: \"%s\"", i, cases[i].accept ? cases[i].accept : "(none)");
+}
+
+static const char prometheus_accept[] =
+    "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;"
+    "q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+
+static void test_http_openmetrics(void **state)
+{
+    struct fixture *f = *state;
+    char req[512];
+    snprintf(req, sizeof(req),
+             "GET /metrics HTTP/1.1\r\nHost: x\r\nAccept: %s\r\nConnection: close\r\n\r\n",
+             prometheus_accept);
+    struct response r = http_raw(f->port, req);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(header(&r, "Content-Type"),
+                        "application/openmetrics-text; version=1.0.0; charset=utf-8");
+    assert_true(r.body_len > 6 && memcmp(r.body + r.body_len - 6, "# EOF\n", 6) == 0);
+    assert_non_null(strstr(r.body, "# TYPE switch_port_rx_packets counter\n"));
+    assert_non_null(strstr(r.body, "switch_port_oper_state{device=\"tor01\",port=\"swp1\","
+                                   "switch_port_oper_state=\"up\"}"));
+}
+
+/* /probe: one device, snmp_exporter's parameters and status codes. */
+static void test_http_probe(void **state)
+{
+    struct fixture *f = *state;
+    struct response r = http_do(f->port, "GET", "/probe?target=tor02");
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "switch_port_link_up{device=\"tor02\",port=\"swp1\"}"));
+    assert_null(strstr(r.body, "device=\"tor01\""));
+    assert_null(strstr(r.body, "switchsim_devices"));
+    r = http_do(f->port, "GET", "/probe");
+    assert_int_equal(r.status, 400);
+    assert_string_equal(r.body, "'target' parameter must be specified: /probe?target=DEVICE\n");
+    r = http_do(f->port, "GET", "/probe?target=nope");
+    assert_int_equal(r.status, 404);
+    assert_string_equal(r.body, "unknown device \"nope\"\n");
+    r = http_do(f->port, "GET", "/probe?target=tor01&module=if_mib");
+    assert_int_equal(r.status, 400);
+    assert_string_equal(r.body, "unknown module \"if_mib\" (known: switchsim)\n");
+    r = http_do(f->port, "GET", "/probe?target=tor01&module=switchsim");
+    assert_int_equal(r.status, 200);
+}
+
+/* /sd lists every device as a target at the address the request used; /config resolves. */
+static void test_http_sd_and_config(void **state)
+{
+    struct fixture *f = *state;
+    struct response r = http_raw(
+        f->port, "GET /sd HTTP/1.1\r\nHost: sim.example:19116\r\nConnection: close\r\n\r\n");
+    assert_int_equal(r.status, 200);
+    assert_string_equal(header(&r, "Content-Type"), "application/json; charset=utf-8");
+    assert_non_null(strstr(r.body, "{\"targets\":[\"sim.example:19116\"],\"labels\":{"
+                                   "\"__metrics_path__\":\"/probe\",\"__param_target\":\"core1\","
+                                   "\"instance\":\"core1\",\"__meta_switchsim_vendor\":\"Acme\","
+                                   "\"__meta_switchsim_model\":\"CORE-2\","
+                                   "\"__meta_switchsim_label_role\":\"core\","
+                                   "\"__meta_switchsim_label_site\":\"lab \\\"A\\\"\"}}"));
+    r = http_do(f->port, "GET", "/config");
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "  - name: \"tor01\"\n    vendor: \"Acme\"\n"));
+    assert_non_null(strstr(r.body, "      - name: \"swp3\"\n"));
+    assert_non_null(strstr(r.body, "description: \"pinned down for tests\""));
+}
+
+/* Without --web.enable-lifecycle a reload request is refused, as Prometheus does. */
+static void test_http_reload_refused(void **state)
+{
+    struct fixture *f = *state;
+    struct response r = http_do(f->port, "POST", "/-/reload");
+    assert_int_equal(r.status, 403);
+    r = http_do(f->port, "GET", "/-/reload");
+    assert_int_equal(r.status, 405);
+    assert_string_equal(header(&r, "Allow"), "POST, PUT");
 }
 
 int main(void)
@@ -662,6 +776,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_http_path_decoding, setup, teardown),
         cmocka_unit_test_setup_teardown(test_http_request_deadline, setup, teardown),
         cmocka_unit_test(test_http_limits_documented),
+        cmocka_unit_test(test_http_accept_format_negotiation),
+        cmocka_unit_test_setup_teardown(test_http_openmetrics, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_http_probe, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_http_sd_and_config, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_http_reload_refused, setup, teardown),
         cmocka_unit_test(test_http_landing_singular),
     };
     return cmocka_run_group_tests_name("http", tests, NULL, NULL);

@@ -157,6 +157,24 @@ static int apply_listen(struct options *o, const char *arg, struct errbuf *err)
                                     err);
 }
 
+static int apply_lifecycle(struct options *o, const char *arg, struct errbuf *err)
+{
+    (void)arg;
+    (void)err;
+    o->enable_lifecycle = 1;
+    return 0;
+}
+
+static int apply_sd_address(struct options *o, const char *arg, struct errbuf *err)
+{
+    char host[256] = "";
+    uint16_t port = 0;
+    if (cli_parse_listen_address(arg, host, sizeof(host), &port, err) < 0 || !*host)
+        return errbuf_set(err, "--web.sd-address: expected HOST:PORT, got \"%s\"", arg);
+    o->sd_address = arg;
+    return 0;
+}
+
 static int apply_seed(struct options *o, const char *arg, struct errbuf *err)
 {
     if (units_parse_u64(arg, &o->seed, NULL) < 0)
@@ -249,6 +267,11 @@ static const struct cli_flag flags[] = {
      apply_port},
     {"web.listen-address", 0, "ADDR", ":" STRINGIFY(CLI_DEFAULT_PORT), NULL,
      "HOST:PORT, [IPV6]:PORT, or :PORT for all interfaces", apply_listen},
+    {"web.enable-lifecycle", 0, NULL, NULL, NULL,
+     "reload the profiles on POST or PUT /-/reload (SIGHUP always does)", apply_lifecycle},
+    {"web.sd-address", 0, "ADDR", NULL, "the Host of each /sd request",
+     "HOST:PORT that /sd tells Prometheus to scrape (e.g. a compose service name)",
+     apply_sd_address},
     {"seed", 0, "N", NULL, "the profile's simulation.seed, else 1", "random seed", apply_seed},
     {"start-time", 0, "T", NULL, "now",
      "simulated time of tick 0, RFC 3339 UTC or Unix seconds, not in the future", apply_start},

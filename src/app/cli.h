@@ -34,6 +34,8 @@ struct options {
     int timestamps;                 /* 1 unless --no-timestamps */
     uint64_t families;              /* catalog rows to expose (metrics/catalog.h) */
     struct http_limits http_limits; /* --web.* limits (web/http.h) */
+    int enable_lifecycle;           /* POST /-/reload */
+    const char *sd_address;         /* --web.sd-address; NULL = each request's Host */
     int check_config;
     enum log_level log_level;
     enum log_format log_format;

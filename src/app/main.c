@@ -1,6 +1,7 @@
 /* main.c - wiring: flags -> signal thread -> profiles -> simulation -> collectors ->
  * exporter -> HTTP, then wait for SIGINT/SIGTERM and tear everything down in reverse order. */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,10 +49,66 @@ static const char *default_profile(struct errbuf *err)
     return NULL;
 }
 
-static int run(const struct options *opts, struct fleet *fleet)
+/* What a reload needs: the same profile paths and flags as the start. */
+struct reloader {
+    const struct options *opts;
+    const char *const *paths;
+    size_t n_paths;
+    struct exporter *exporter;
+    pthread_mutex_t lock; /* one reload at a time (SIGHUP and POST /-/reload) */
+};
+
+static uint64_t seed_of(const struct options *opts, const struct fleet *fleet)
+{
+    return opts->seed_set ? opts->seed : (fleet->seed_set ? fleet->seed : DEFAULT_SEED);
+}
+
+/* Loads the profiles again and swaps them in, carrying every surviving port's state; on
+ * any error the old profiles keep serving. Thread-safe. */
+static int reload_profiles(void *ctx, struct errbuf *err)
+{
+    struct reloader *r = ctx;
+    pthread_mutex_lock(&r->lock);
+    int64_t now_ms = exporter_now_ms();
+    struct world *old = exporter_world(r->exporter);
+    struct fleet *fleet = NULL;
+    int rc = profile_load(r->paths, r->n_paths, &fleet, err);
+    if (rc == 0 && fleet->tick_ms != old->fleet->tick_ms) {
+        rc =
+            errbuf_set(err,
+                       "simulation.tick changed from %llums to %llums: a new tick needs a "
+                       "restart",
+                       (unsigned long long)old->fleet->tick_ms, (unsigned long long)fleet->tick_ms);
+        fleet_free(fleet);
+    }
+    if (rc == 0) {
+        struct world_params params = old->params;
+        params.seed = seed_of(r->opts, fleet);
+        size_t carried = 0;
+        struct world *next = world_new_at(fleet, &params, exporter_tick(r->exporter));
+        exporter_reload_world(r->exporter, next, &carried);
+        log_info("Reloaded profiles", LOG_U64("devices", fleet->n_devices),
+                 LOG_U64("ports", fleet->n_ports), LOG_U64("ports_carried_over", carried));
+    } else {
+        log_error("Reload failed, the old profiles keep serving", LOG_STR("err", err->msg));
+    }
+    world_release(old);
+    exporter_note_reload(r->exporter, rc == 0, now_ms);
+    pthread_mutex_unlock(&r->lock);
+    return rc;
+}
+
+static void reload_on_signal(void *ctx)
+{
+    struct errbuf err;
+    reload_profiles(ctx, &err); /* logs either way */
+}
+
+static int run(const struct options *opts, const char *const *paths, size_t n_paths,
+               struct fleet *fleet)
 {
     int64_t now_ms = exporter_now_ms();
-    uint64_t seed = opts->seed_set ? opts->seed : (fleet->seed_set ? fleet->seed : DEFAULT_SEED);
+    uint64_t seed = seed_of(opts, fleet);
     int64_t start_ms = opts->start_ms;
     if (!opts->start_set) {
         /* Tick boundaries on multiples of the tick since the epoch: tidy timestamps. */
@@ -78,17 +135,22 @@ static int run(const struct options *opts, struct fleet *fleet)
 
     int rc = 0;
     struct errbuf err;
-    struct http_options http_opts = {.host = opts->listen_host,
-                                     .port = opts->listen_port,
-                                     .version = SWITCHSIM_VERSION,
-                                     .limits = opts->http_limits};
+    struct reloader reloader = {opts, paths, n_paths, exporter, PTHREAD_MUTEX_INITIALIZER};
+    struct http_options http_opts = {
+        .host = opts->listen_host,
+        .port = opts->listen_port,
+        .limits = opts->http_limits,
+        .page = {SWITCHSIM_VERSION, SWITCHSIM_REVISION, paths, n_paths, opts->enable_lifecycle},
+        .sd_address = opts->sd_address,
+        .reload = opts->enable_lifecycle ? reload_profiles : NULL,
+        .reload_ctx = &reloader};
     struct http_server *srv = NULL;
     if (exporter_start_ticker(exporter, &err) < 0) {
         log_error("Cannot start the simulation ticker", LOG_STR("err", err.msg));
         rc = 1;
         goto out;
     }
-    if (!(srv = http_start(&http_opts, exporter, fleet, &err))) {
+    if (!(srv = http_start(&http_opts, exporter, &err))) {
         log_error("Cannot start the HTTP server", LOG_STR("err", err.msg));
         rc = 1;
         goto out;
@@ -97,11 +159,14 @@ static int run(const struct options *opts, struct fleet *fleet)
              LOG_STR("revision", SWITCHSIM_REVISION), LOG_U64("devices", fleet->n_devices),
              LOG_U64("ports", fleet->n_ports), LOG_U64("seed", seed),
              LOG_U64("tick_ms", fleet->tick_ms), LOG_BOOL("timestamps", opts->timestamps));
+    /* Serving from here on: SIGHUP reloads, SIGTERM shuts down in order. Before the
+     * "Listening on" line, which tells scripts the server is up. */
+    signals_on_reload(reload_on_signal, &reloader);
+    signals_running();
     char address[CLI_ADDRESS_BYTES];
     cli_format_listen_address(opts->listen_host, http_port(srv), address, sizeof(address));
     log_info("Listening on", LOG_STR("address", address));
 
-    signals_running();
     int sig = signals_wait_stop();
     log_info("Shutting down", LOG_STR("signal", signals_name(sig)));
 out:
@@ -156,7 +221,7 @@ static int load_and_run(const struct options *opts)
                (unsigned long long)catalog_series_count(fleet->n_devices, fleet->n_ports,
                                                         opts->families));
     else
-        return run(opts, fleet); /* the world it builds owns the fleet */
+        return run(opts, paths, n_paths, fleet); /* the world it builds owns the fleet */
     fleet_free(fleet);
     return rc;
 }

@@ -80,6 +80,29 @@ static void on_stop_signal(int sig)
     }
 }
 
+static void (*reload_fn)(void *ctx); /* set before running, read by the signal thread */
+static void *reload_ctx;
+
+void signals_on_reload(void (*fn)(void *ctx), void *ctx)
+{
+    pthread_mutex_lock(&lock);
+    reload_fn = fn;
+    reload_ctx = ctx;
+    pthread_mutex_unlock(&lock);
+}
+
+static void on_reload_signal(int sig)
+{
+    pthread_mutex_lock(&lock);
+    void (*fn)(void *) = phase == PHASE_RUNNING ? reload_fn : NULL;
+    void *ctx = reload_ctx;
+    pthread_mutex_unlock(&lock);
+    if (fn)
+        fn(ctx);
+    else
+        log_warn("Not serving yet, SIGHUP ignored", LOG_STR("signal", signals_name(sig)));
+}
+
 static void *signal_thread(void *arg)
 {
     (void)arg;
@@ -100,8 +123,7 @@ static void *signal_thread(void *arg)
             on_stop_signal(sig);
             break;
         case SIGHUP:
-            log_warn("Reload is not supported yet, SIGHUP ignored",
-                     LOG_STR("signal", signals_name(sig)));
+            on_reload_signal(sig);
             break;
         default:
             log_info("Signal ignored", LOG_STR("signal", signals_name(sig)));

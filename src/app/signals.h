@@ -10,7 +10,8 @@
  * - SIGINT/SIGTERM once signals_running() was called: signals_wait_stop() returns it to the
  *   main thread for an orderly shutdown (exit 0). A second one while shutting down ends the
  *   process at once, as above.
- * - SIGHUP: logged ("reload is not supported yet"); the process keeps running.
+ * - SIGHUP once signals_running() was called: calls the reload hook (signals_on_reload),
+ *   on the signal thread; before that, or without a hook, logged and ignored.
  * - SIGUSR1, SIGUSR2: logged as ignored; the process keeps running.
  *
  * Call signals_start() once, from the main thread, before creating any thread and after the
@@ -25,6 +26,9 @@
 int signals_start(struct errbuf *err);
 /* Start-up is over: from now on a stop signal is handed to signals_wait_stop(). */
 void signals_running(void);
+/* Sets what SIGHUP does once running: fn(ctx) on the signal thread. Call before
+ * signals_running(). */
+void signals_on_reload(void (*fn)(void *ctx), void *ctx);
 /* Blocks until SIGINT or SIGTERM arrives after signals_running(); returns the signal. */
 int signals_wait_stop(void);
 /* Ends and joins the signal thread; the signals stay blocked. Safe if never started. */

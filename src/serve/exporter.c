@@ -16,8 +16,7 @@ struct exporter {
     pthread_mutex_t lock;        /* guards world (its sim), current, previous, the hints */
     pthread_mutex_t reload_lock; /* serializes reloads (never taken under `lock`) */
     struct world *world;
-    int timestamps;
-    uint64_t families;
+    struct exporter_options opts;
     /* The every-device body of the sim's current tick, per format and encoding, or NULL. */
     struct body *current[EXPO_FORMAT_COUNT][BODY_ENCODING_COUNT];
     struct body *previous[EXPO_FORMAT_COUNT];  /* identity body of an earlier tick: reused */
@@ -49,8 +48,7 @@ struct exporter *exporter_new(struct world *world, const struct exporter_options
 {
     struct exporter *e = xcalloc(1, sizeof(*e));
     e->world = world;
-    e->timestamps = opts->timestamps;
-    e->families = opts->families;
+    e->opts = *opts;
     for (int f = 0; f < EXPO_FORMAT_COUNT; f++)
         e->size_hint_bytes[f] = 64 * 1024;
     e->self.last_reload_ok = 1;
@@ -92,6 +90,11 @@ void exporter_free(struct exporter *e)
     pthread_mutex_destroy(&e->ticker_lock);
     pthread_cond_destroy(&e->ticker_wake);
     free(e);
+}
+
+const struct exporter_options *exporter_options_of(const struct exporter *e)
+{
+    return &e->opts;
 }
 
 void body_retain(struct body *b)
@@ -157,7 +160,7 @@ static int render_locked(struct exporter *e, enum expo_format format, const stru
 {
     const struct sim *sim = e->world->sim;
     struct expo w;
-    expo_init(&w, sb, format, sim_time_ms(sim), e->timestamps);
+    expo_init(&w, sb, format, sim_time_ms(sim), e->opts.timestamps);
     struct scrape_ctx ctx = {.sim = sim, .sel = *sel, .self = e->self};
     if (registry_collect(&e->world->reg, &w, &ctx, err) < 0) {
         strbuf_cleanup(sb);
@@ -191,7 +194,7 @@ static struct body *full_body_locked(struct exporter *e, enum expo_format format
         double t0 = monotonic_seconds();
         struct strbuf sb;
         full_render_buffer_locked(e, format, &sb);
-        struct selection all = {e->families, 0, e->world->fleet->n_devices};
+        struct selection all = {e->opts.families, 0, e->world->fleet->n_devices};
         if (render_locked(e, format, &all, &sb, err) < 0)
             return NULL;
         size_t cap = sb.cap, len = 0;
@@ -216,7 +219,7 @@ static struct body *device_body_locked(struct exporter *e, size_t device,
                                        const struct scrape_request *req, struct errbuf *err)
 {
     const struct device *dev = &e->world->fleet->devices[device];
-    struct selection one = {e->families & ~catalog_scope_rows(SCOPE_SELF), device, device + 1};
+    struct selection one = {e->opts.families & ~catalog_scope_rows(SCOPE_SELF), device, device + 1};
     struct strbuf sb;
     strbuf_init(&sb, 4096 + dev->n_ports * 1024, EXPORTER_MAX_BODY_BYTES);
     if (render_locked(e, req->format, &one, &sb, err) < 0)

@@ -86,6 +86,9 @@ void exporter_note_reload(struct exporter *e, int ok, int64_t now_ms);
 /* The current world, with a reference the caller releases. Thread-safe. */
 struct world *exporter_world(struct exporter *e);
 
+/* The options the exporter was created with. Thread-safe (immutable). */
+const struct exporter_options *exporter_options_of(const struct exporter *e);
+
 void body_retain(struct body *b);
 void body_release(struct body *b); /* NULL is a no-op */
 

@@ -19,6 +19,7 @@ struct world *world_new(struct fleet *fleet, const struct world_params *params)
 struct world *world_new_at(struct fleet *fleet, const struct world_params *params, uint64_t tick)
 {
     struct world *w = xcalloc(1, sizeof(*w));
+    w->params = *params;
     w->fleet = fleet;
     w->sim = sim_new_at(fleet, params->seed, params->start_ms, tick);
     w->collectors = collectors_new(fleet, &params->build, params->process_start_ms);

@@ -35,6 +35,7 @@ struct world_name {
 };
 
 struct world {
+    struct world_params params;
     struct fleet *fleet; /* owned */
     struct sim *sim;     /* owned; mutate only under the exporter's lock */
     struct collectors *collectors;

@@ -1,4 +1,4 @@
-/* http.c - libmicrohttpd front end: routing, headers, the landing page. */
+/* http.c - libmicrohttpd front end: routing, negotiation, connection limits (see http.h). */
 #include "web/http.h"
 
 #include <arpa/inet.h>
@@ -23,8 +23,7 @@
 #include "base/strbuf.h"
 #include "base/units.h"
 #include "base/xalloc.h"
-
-#define LANDING_MAX_DEVICES 50
+#include "web/pages.h"
 
 const struct http_limit_info http_limit_table[] = {
 #define HTTP_LIMIT_ROW(field, flag, kind, def, def_text, help) \
@@ -78,13 +77,14 @@ struct http_server {
     struct MHD_Daemon *daemon;
     struct exporter *exporter;
     struct http_limits limits; /* defaults filled in */
-    struct MHD_Response *landing;
     struct MHD_Response *ok;
     struct MHD_Response *not_found;
-    struct MHD_Response *not_allowed;
     struct MHD_Response *bad_host;
-    char *landing_html;
     uint16_t port;
+    struct page_info page;
+    const char *sd_address; /* NULL: the Host of each /sd request */
+    int (*reload)(void *ctx, struct errbuf *err);
+    void *reload_ctx;
 
     pthread_mutex_t lock; /* guards conns, held*, watchdog_stop */
     struct conn *conns;
@@ -120,144 +120,6 @@ static struct MHD_Response *static_response(const char *text, const char *conten
     if (r)
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
     return r;
-}
-
-static void html_escape(struct strbuf *sb, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '<':
-            strbuf_puts(sb, "&lt;");
-            break;
-        case '>':
-            strbuf_puts(sb, "&gt;");
-            break;
-        case '&':
-            strbuf_puts(sb, "&amp;");
-            break;
-        case '"':
-            strbuf_puts(sb, "&quot;");
-            break;
-        default:
-            strbuf_putc(sb, *s);
-        }
-    }
-}
-
-static const char *plural(size_t n, const char *one, const char *many)
-{
-    return n == 1 ? one : many;
-}
-
-static char *build_landing(const struct fleet *fleet, const char *version)
-{
-    struct strbuf sb;
-    strbuf_init(&sb, 4096, 1 << 20);
-    strbuf_puts(&sb, "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">"
-                     "<title>switchsim</title></head>\n<body>\n<h1>switchsim</h1>\n"
-                     "<p>Simulated network-switch telemetry for Prometheus. Version ");
-    html_escape(&sb, version);
-    /* Relative links: the page also works behind a reverse proxy's path prefix. */
-    strbuf_appendf(&sb,
-                   ".</p>\n<p><a href=\"metrics\">Metrics</a> &middot; "
-                   "<a href=\"-/healthy\">health</a> &middot; "
-                   "<a href=\"-/ready\">readiness</a></p>\n"
-                   "<h2>%zu %s, %zu %s</h2>\n<ul>\n",
-                   fleet->n_devices, plural(fleet->n_devices, "device", "devices"), fleet->n_ports,
-                   plural(fleet->n_ports, "port", "ports"));
-    for (size_t d = 0; d < fleet->n_devices && d < LANDING_MAX_DEVICES; d++) {
-        const struct device *dev = &fleet->devices[d];
-        strbuf_puts(&sb, "<li>");
-        html_escape(&sb, dev->name);
-        strbuf_puts(&sb, " (");
-        html_escape(&sb, dev->vendor);
-        strbuf_putc(&sb, ' ');
-        html_escape(&sb, dev->model);
-        strbuf_appendf(&sb, ", %zu %s)</li>\n", dev->n_ports,
-                       plural(dev->n_ports, "port", "ports"));
-    }
-    if (fleet->n_devices > LANDING_MAX_DEVICES)
-        strbuf_appendf(&sb, "<li>and %zu more</li>\n", fleet->n_devices - LANDING_MAX_DEVICES);
-    strbuf_puts(&sb, "</ul>\n</body>\n</html>\n");
-    return strbuf_release(&sb, NULL);
-}
-
-/* RFC 9110 section 12.4.2: qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ).
- * Returns the value in thousandths, or -1. */
-static int parse_qvalue(const char *s, size_t n)
-{
-    if (n == 0 || (s[0] != '0' && s[0] != '1'))
-        return -1;
-    int milli = (s[0] - '0') * 1000;
-    if (n > 1) {
-        if (s[1] != '.' || n > 5)
-            return -1;
-        int scale = 100;
-        for (size_t i = 2; i < n; i++, scale /= 10) {
-            if (s[i] < '0' || s[i] > '9')
-                return -1;
-            milli += (s[i] - '0') * scale;
-        }
-    }
-    return milli > 1000 ? -1 : milli;
-}
-
-/* Parses the parameters after a coding (";q=x", OWS allowed around ";"); returns q in
- * thousandths (1000 without a q parameter), or -1 if the q parameter is malformed. */
-static int element_q(const char *params, size_t len)
-{
-    int q = 1000;
-    const char *p = params;
-    const char *end = params + len;
-    while (p < end) {
-        while (p < end && (*p == ';' || *p == ' ' || *p == '\t'))
-            p++;
-        const char *stop = p;
-        while (stop < end && *stop != ';')
-            stop++;
-        size_t n = (size_t)(stop - p);
-        while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
-            n--;
-        if (n >= 2 && (p[0] == 'q' || p[0] == 'Q') && p[1] == '=') {
-            q = parse_qvalue(p + 2, n - 2);
-            if (q < 0)
-                return -1;
-        }
-        p = stop;
-    }
-    return q;
-}
-
-int http_accepts_gzip(const char *accept_encoding)
-{
-    if (!accept_encoding)
-        return 0;
-    int gzip_q = -1, star_q = -1;
-    const char *p = accept_encoding;
-    while (*p) {
-        size_t len = strcspn(p, ",");
-        const char *tok = p;
-        while (len && (*tok == ' ' || *tok == '\t')) {
-            tok++;
-            len--;
-        }
-        size_t name_len = 0;
-        while (name_len < len && tok[name_len] != ';' && tok[name_len] != ' ' &&
-               tok[name_len] != '\t')
-            name_len++;
-        int q = element_q(tok + name_len, len - name_len);
-        if ((name_len == 4 && strncasecmp(tok, "gzip", 4) == 0) ||
-            (name_len == 6 && strncasecmp(tok, "x-gzip", 6) == 0))
-            gzip_q = q > gzip_q ? q : gzip_q;
-        else if (name_len == 1 && *tok == '*')
-            star_q = q;
-        p = tok + len;
-        if (*p == ',')
-            p++;
-    }
-    if (gzip_q >= 0)
-        return gzip_q > 0;
-    return star_q > 0;
 }
 
 /* Caller holds srv->lock. Shuts a connection down (libmicrohttpd then closes it). */
@@ -345,24 +207,69 @@ static struct conn *conn_of(struct MHD_Connection *mc)
     return info ? info->socket_context : NULL;
 }
 
-static enum MHD_Result serve_metrics(struct http_server *srv, struct MHD_Connection *conn)
+/* A response owning a copy of text, with a Content-Type and optionally an Allow header. */
+static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const char *text,
+                             const char *content_type, const char *allow)
+{
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY);
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+    if (allow)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+    enum MHD_Result ret = MHD_queue_response(conn, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* A one-line plain-text answer: errors say why in one line a person can read. */
+static enum MHD_Result reply_text(struct MHD_Connection *conn, unsigned status, const char *line)
+{
+    char text[ERRBUF_MSG_BYTES + 2];
+    snprintf(text, sizeof(text), "%s\n", line);
+    return reply(conn, status, text, "text/plain; charset=utf-8", NULL);
+}
+
+/* A malloc'd page (NULL: too large), handed to libmicrohttpd, which frees it. */
+static enum MHD_Result reply_page(struct MHD_Connection *conn, char *page, size_t len,
+                                  const char *content_type)
+{
+    if (!page)
+        return reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "page larger than its limit");
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, page, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(page);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+    enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static const char *header(struct MHD_Connection *conn, const char *name)
+{
+    return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
+}
+
+/* /metrics (device NULL) and /probe?target=DEVICE: the exposition the request negotiates. */
+static enum MHD_Result serve_exposition(struct http_server *srv, struct MHD_Connection *conn,
+                                        const char *device)
 {
     struct errbuf err;
-    const char *accept =
-        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
-    enum body_encoding encoding = http_accepts_gzip(accept) ? BODY_GZIP : BODY_IDENTITY;
-    struct scrape_request req = {EXPO_TEXT_004, encoding, NULL};
+    struct scrape_request req = {http_negotiate_format(header(conn, MHD_HTTP_HEADER_ACCEPT)),
+                                 http_accepts_gzip(header(conn, MHD_HTTP_HEADER_ACCEPT_ENCODING))
+                                     ? BODY_GZIP
+                                     : BODY_IDENTITY,
+                                 device};
     struct body *b = NULL;
-    if (exporter_scrape(srv->exporter, exporter_now_ms(), &req, &b, &err) != SCRAPE_OK) {
+    enum scrape_status st = exporter_scrape(srv->exporter, exporter_now_ms(), &req, &b, &err);
+    if (st == SCRAPE_UNKNOWN_DEVICE)
+        return reply_text(conn, MHD_HTTP_NOT_FOUND, err.msg);
+    if (st != SCRAPE_OK) {
         log_error("render failed", LOG_STR("err", err.msg));
-        struct MHD_Response *r =
-            MHD_create_response_from_buffer(strlen(err.msg), err.msg, MHD_RESPMEM_MUST_COPY);
-        if (!r)
-            return MHD_NO;
-        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
-        enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, r);
-        MHD_destroy_response(r);
-        return ret;
+        return reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, err.msg);
     }
     /* The response borrows the shared body; MHD drops our reference when done with it. */
     struct body_ref *ref = xcalloc(1, sizeof(*ref));
@@ -375,13 +282,110 @@ static enum MHD_Result serve_metrics(struct http_server *srv, struct MHD_Connect
         release_body(ref);
         return MHD_NO;
     }
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, HTTP_METRICS_CONTENT_TYPE);
-    MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
-    if (encoding == BODY_GZIP)
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            expo_format_desc(b->format)->content_type);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept, Accept-Encoding");
+    if (b->encoding == BODY_GZIP)
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
     enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
     MHD_destroy_response(r);
     return ret;
+}
+
+static enum MHD_Result serve_metrics(struct http_server *srv, struct MHD_Connection *conn)
+{
+    return serve_exposition(srv, conn, NULL);
+}
+
+/* snmp_exporter's convention: /probe?target=DEVICE[&module=NAME]. */
+static enum MHD_Result serve_probe(struct http_server *srv, struct MHD_Connection *conn)
+{
+    const char *target = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "target");
+    const char *module = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "module");
+    if (!target || !*target)
+        return reply_text(conn, MHD_HTTP_BAD_REQUEST,
+                          "'target' parameter must be specified: /probe?target=DEVICE");
+    if (module && strcmp(module, "switchsim") != 0) {
+        char why[ERRBUF_MSG_BYTES];
+        snprintf(why, sizeof(why), "unknown module \"%.200s\" (known: switchsim)", module);
+        return reply_text(conn, MHD_HTTP_BAD_REQUEST, why);
+    }
+    return serve_exposition(srv, conn, target);
+}
+
+static enum MHD_Result serve_sd(struct http_server *srv, struct MHD_Connection *conn)
+{
+    const char *address = srv->sd_address ? srv->sd_address : header(conn, MHD_HTTP_HEADER_HOST);
+    if (!address) /* HTTP/1.0 without Host, and no --web.sd-address */
+        return reply_text(conn, MHD_HTTP_BAD_REQUEST,
+                          "no Host header: set --web.sd-address to the address to advertise");
+    struct world *w = exporter_world(srv->exporter);
+    size_t len = 0;
+    char *page = pages_sd(w, address, &len);
+    world_release(w);
+    return reply_page(conn, page, len, "application/json; charset=utf-8");
+}
+
+static enum MHD_Result serve_config(struct http_server *srv, struct MHD_Connection *conn)
+{
+    struct world *w = exporter_world(srv->exporter);
+    size_t len = 0;
+    char *page = pages_config(w, exporter_options_of(srv->exporter), &len);
+    world_release(w);
+    return reply_page(conn, page, len, "text/plain; charset=utf-8");
+}
+
+static enum MHD_Result serve_landing(struct http_server *srv, struct MHD_Connection *conn)
+{
+    struct world *w = exporter_world(srv->exporter);
+    size_t len = 0;
+    char *page = pages_landing(w, exporter_options_of(srv->exporter), &srv->page, &len);
+    world_release(w);
+    return reply_page(conn, page, len, "text/html; charset=utf-8");
+}
+
+static enum MHD_Result serve_ok(struct http_server *srv, struct MHD_Connection *conn)
+{
+    return MHD_queue_response(conn, MHD_HTTP_OK, srv->ok);
+}
+
+/* As Prometheus: POST or PUT /-/reload when the lifecycle API is enabled, else 403. */
+static enum MHD_Result serve_reload(struct http_server *srv, struct MHD_Connection *conn)
+{
+    if (!srv->reload)
+        return reply_text(conn, MHD_HTTP_FORBIDDEN,
+                          "Lifecycle API is not enabled (start with --web.enable-lifecycle).");
+    struct errbuf err;
+    if (srv->reload(srv->reload_ctx, &err) < 0)
+        return reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, err.msg);
+    return reply_text(conn, MHD_HTTP_OK, "OK");
+}
+
+struct route {
+    const char *path;
+    const char *methods; /* the Allow header: "GET, HEAD" or "POST, PUT" */
+    enum MHD_Result (*serve)(struct http_server *srv, struct MHD_Connection *conn);
+};
+
+static const struct route routes[] = {
+    {"/metrics", "GET, HEAD", serve_metrics}, {"/probe", "GET, HEAD", serve_probe},
+    {"/sd", "GET, HEAD", serve_sd},           {"/config", "GET, HEAD", serve_config},
+    {"/", "GET, HEAD", serve_landing},        {"/-/healthy", "GET, HEAD", serve_ok},
+    {"/-/ready", "GET, HEAD", serve_ok},      {"/-/reload", "POST, PUT", serve_reload},
+};
+
+static int method_allowed(const struct route *r, const char *method)
+{
+    size_t n = strlen(method);
+    for (const char *m = r->methods; *m;) {
+        size_t len = strcspn(m, ",");
+        if (len == n && strncmp(m, method, n) == 0)
+            return 1;
+        m += len;
+        while (*m == ',' || *m == ' ')
+            m++;
+    }
+    return 0;
 }
 
 /* Whether the request announces a body (no route takes one). */
@@ -406,19 +410,15 @@ static enum MHD_Result count_host(void *cls, enum MHD_ValueKind kind, const char
 static enum MHD_Result route(struct http_server *srv, struct MHD_Connection *conn, const char *url,
                              const char *method)
 {
-    int is_get = strcmp(method, MHD_HTTP_METHOD_GET) == 0;
-    int is_head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
-    int known = strcmp(url, "/metrics") == 0 || strcmp(url, "/") == 0 ||
-                strcmp(url, "/-/healthy") == 0 || strcmp(url, "/-/ready") == 0;
-    if (!known)
-        return MHD_queue_response(conn, MHD_HTTP_NOT_FOUND, srv->not_found);
-    if (!is_get && !is_head)
-        return MHD_queue_response(conn, MHD_HTTP_METHOD_NOT_ALLOWED, srv->not_allowed);
-    if (strcmp(url, "/metrics") == 0)
-        return serve_metrics(srv, conn);
-    if (strcmp(url, "/") == 0)
-        return MHD_queue_response(conn, MHD_HTTP_OK, srv->landing);
-    return MHD_queue_response(conn, MHD_HTTP_OK, srv->ok);
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        if (strcmp(url, routes[i].path) != 0)
+            continue;
+        if (!method_allowed(&routes[i], method))
+            return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "405 method not allowed\n",
+                         "text/plain; charset=utf-8", routes[i].methods);
+        return routes[i].serve(srv, conn);
+    }
+    return MHD_queue_response(conn, MHD_HTTP_NOT_FOUND, srv->not_found);
 }
 
 /* libmicrohttpd calls this once when the headers are in and again when the request is
@@ -685,7 +685,7 @@ static uint16_t bound_port(int fd)
 }
 
 struct http_server *http_start(const struct http_options *opts, struct exporter *exporter,
-                               const struct fleet *fleet, struct errbuf *err)
+                               struct errbuf *err)
 {
     int fd = open_listener(opts->host, opts->port, err);
     if (fd < 0)
@@ -705,16 +705,15 @@ struct http_server *http_start(const struct http_options *opts, struct exporter 
     pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
     pthread_cond_init(&srv->wake, &cattr);
     pthread_condattr_destroy(&cattr);
-    srv->landing_html = build_landing(fleet, opts->version);
-    srv->landing = static_response(srv->landing_html, "text/html; charset=utf-8");
+    srv->page = opts->page;
+    srv->sd_address = opts->sd_address && *opts->sd_address ? opts->sd_address : NULL;
+    srv->reload = opts->reload;
+    srv->reload_ctx = opts->reload_ctx;
     srv->ok = static_response("OK\n", "text/plain; charset=utf-8");
     srv->not_found = static_response("404 page not found\n", "text/plain; charset=utf-8");
-    srv->not_allowed = static_response("405 method not allowed\n", "text/plain; charset=utf-8");
     srv->bad_host = static_response("400 bad request: an HTTP/1.1 request needs exactly one "
                                     "Host header\n",
                                     "text/plain; charset=utf-8");
-    if (srv->not_allowed)
-        MHD_add_response_header(srv->not_allowed, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
     unsigned threads = opts->threads;
     if (threads == 0) {
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -729,8 +728,7 @@ struct http_server *http_start(const struct http_options *opts, struct exporter 
                               : (unsigned)lim->max_connections_per_ip;
     if (pthread_create(&srv->watchdog, NULL, watchdog_main, srv) == 0)
         srv->watchdog_running = 1;
-    if (srv->watchdog_running && srv->landing && srv->ok && srv->not_found && srv->not_allowed &&
-        srv->bad_host)
+    if (srv->watchdog_running && srv->ok && srv->not_found && srv->bad_host)
         srv->daemon = MHD_start_daemon(
             MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, handle_request, srv,
             MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_LISTEN_SOCKET, fd,
@@ -787,19 +785,14 @@ void http_stop(struct http_server *srv)
     }
     if (srv->daemon)
         MHD_stop_daemon(srv->daemon); /* also closes the listen socket it was given */
-    if (srv->landing)
-        MHD_destroy_response(srv->landing);
     if (srv->ok)
         MHD_destroy_response(srv->ok);
     if (srv->not_found)
         MHD_destroy_response(srv->not_found);
-    if (srv->not_allowed)
-        MHD_destroy_response(srv->not_allowed);
     if (srv->bad_host)
         MHD_destroy_response(srv->bad_host);
     pthread_cond_destroy(&srv->wake);
     pthread_mutex_destroy(&srv->lock);
     free(srv->held);
-    free(srv->landing_html);
     free(srv);
 }

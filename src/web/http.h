@@ -24,8 +24,8 @@
 #include "base/errbuf.h"
 #include "model/model.h"
 #include "serve/exporter.h"
-
-#define HTTP_METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+#include "web/negotiate.h"
+#include "web/pages.h"
 
 /* The HTTP limits, each defined here once: X(field, flag, kind, default, default as written
  * on the command line, help) - the two defaults are checked equal by tests/test_http.c.
@@ -97,21 +97,21 @@ int http_limit_parse(enum http_limit_kind kind, const char *flag, const char *te
 struct http_options {
     const char *host; /* "" or NULL = all interfaces (IPv6 dual-stack, else IPv4) */
     uint16_t port;    /* 0 = pick a free port (see http_port) */
-    const char *version;
     unsigned threads; /* 0 = one per CPU, at most 8 */
     struct http_limits limits;
+    struct page_info page;  /* what the landing page shows about the process */
+    const char *sd_address; /* HOST:PORT /sd advertises; NULL or "": each request's Host */
+    /* POST /-/reload calls this (NULL: the lifecycle API is off, 403). Returns -1 with the
+     * reason when the new profiles were refused (the old ones keep serving). Called from
+     * an HTTP thread; must be thread-safe. */
+    int (*reload)(void *ctx, struct errbuf *err);
+    void *reload_ctx;
 };
-
-/* Whether an Accept-Encoding header value (NULL if absent) allows a gzip response:
- * "gzip" or "x-gzip" with q > 0, or "*" with q > 0 when gzip is not listed. Tokens are
- * case-insensitive (RFC 9110 section 12.5.3); a q-value must follow RFC 9110's grammar
- * ("0", "0.5", "1.000"; not "0x1", "1e0" or ".5"), else the element is ignored. */
-int http_accepts_gzip(const char *accept_encoding);
 
 struct http_server;
 
 struct http_server *http_start(const struct http_options *opts, struct exporter *exporter,
-                               const struct fleet *fleet, struct errbuf *err);
+                               struct errbuf *err);
 uint16_t http_port(const struct http_server *srv);
 void http_stop(struct http_server *srv); /* NULL is a no-op */
 
