@@ -14,6 +14,7 @@
 #include "expo/expo.h"
 #include "metrics/collectors.h"
 #include "metrics/registry.h"
+#include "serve/exporter.h"
 #include "sim/sim.h"
 
 static double now_seconds(void)
@@ -44,7 +45,21 @@ int main(int argc, char **argv)
     double budget_s = argc > 3 ? strtod(argv[3], NULL) : 2.0;
     const char *paths[] = {argv[1]};
     struct fleet *fleet = NULL;
-    if (profile_load(paths, 1, &fleet, &err) < 0) {
+    const struct profile_budget budget = {
+        .series_per_port = MODEL_SERIES_PER_PORT,
+        .series_per_device = MODEL_SERIES_PER_DEVICE,
+        .fixed_series = MODEL_SELF_SERIES,
+        .max_series = SWITCHSIM_MAX_SERIES,
+        .port_fixed_bytes = MODEL_PORT_FIXED_BYTES,
+        .device_fixed_bytes = MODEL_DEVICE_FIXED_BYTES,
+        .fixed_body_bytes = MODEL_FIXED_BODY_BYTES,
+        .port_attr_series = 1,
+        .device_attr_series = 1,
+        .label_overhead_bytes = MODEL_LABEL_OVERHEAD_BYTES,
+        .max_label_bytes = SWITCHSIM_MAX_LABEL_BYTES,
+        .max_body_bytes = EXPORTER_MAX_BODY_BYTES,
+    };
+    if (profile_load(paths, 1, &budget, &fleet, &err) < 0) {
         fprintf(stderr, "%s\n", err.msg);
         return 2;
     }

@@ -7,6 +7,23 @@
 #include "metrics/collectors.h"
 #include "serve/exporter.h"
 
+/* What the profile loader may let a fleet cost, from today's constants (the metric
+ * catalog will derive them). */
+static const struct profile_budget stack_budget = {
+    .series_per_port = MODEL_SERIES_PER_PORT,
+    .series_per_device = MODEL_SERIES_PER_DEVICE,
+    .fixed_series = MODEL_SELF_SERIES,
+    .max_series = SWITCHSIM_MAX_SERIES,
+    .port_fixed_bytes = MODEL_PORT_FIXED_BYTES,
+    .device_fixed_bytes = MODEL_DEVICE_FIXED_BYTES,
+    .fixed_body_bytes = MODEL_FIXED_BODY_BYTES,
+    .port_attr_series = 1,
+    .device_attr_series = 1,
+    .label_overhead_bytes = MODEL_LABEL_OVERHEAD_BYTES,
+    .max_label_bytes = SWITCHSIM_MAX_LABEL_BYTES,
+    .max_body_bytes = EXPORTER_MAX_BODY_BYTES,
+};
+
 struct stack {
     struct fleet *fleet;
     struct sim *sim;
@@ -21,7 +38,7 @@ static inline void stack_init(struct stack *s, const char *profile, uint64_t tic
 {
     const char *paths[] = {profile};
     struct errbuf err;
-    if (profile_load(paths, 1, &s->fleet, &err) != 0)
+    if (profile_load(paths, 1, &stack_budget, &s->fleet, &err) != 0)
         fail_msg("%s", err.msg);
     if (tick_ms)
         s->fleet->tick_ms = tick_ms;

@@ -151,7 +151,7 @@ static void test_exporter_ticker_advances_without_scrapes(void **state)
     const char *paths[] = {FIXTURE("fixtures/profiles/ok/minimal.yaml")};
     struct fleet *fleet = NULL;
     struct errbuf err;
-    assert_int_equal(profile_load(paths, 1, &fleet, &err), 0);
+    assert_int_equal(profile_load(paths, 1, &stack_budget, &fleet, &err), 0);
     fleet->tick_ms = 100;
     struct sim *sim = sim_new(fleet, 1, exporter_now_ms() - 350);
     struct registry reg;

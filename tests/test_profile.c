@@ -2,8 +2,10 @@
  * "file:line:column: where: what" message, and good profiles load as written. */
 #include "testutil.h"
 
+#include "base/units.h"
 #include "config/profile.h"
 #include "metrics/collectors.h"
+#include "stack.h"
 
 #define BAD(name) FIXTURE("fixtures/profiles/bad/" name)
 
@@ -73,7 +75,7 @@ static void test_profile_bad_inputs_exact_messages(void **state)
         struct fleet *fleet = (struct fleet *)0x1; /* must stay untouched on failure */
         struct errbuf err = {{0}};
         const char *paths[] = {bad_cases[i].path};
-        int rc = profile_load(paths, 1, &fleet, &err);
+        int rc = profile_load(paths, 1, &stack_budget, &fleet, &err);
         char want[1024];
         snprintf(want, sizeof(want), "%s%s", bad_cases[i].path, bad_cases[i].message);
         if (rc != -1 || strcmp(err.msg, want) != 0)
@@ -101,7 +103,7 @@ static void test_profile_missing_file(void **state)
     struct fleet *fleet = NULL;
     struct errbuf err;
     const char *paths[] = {"/nonexistent/x.yaml"};
-    assert_int_equal(profile_load(paths, 1, &fleet, &err), -1);
+    assert_int_equal(profile_load(paths, 1, &stack_budget, &fleet, &err), -1);
     assert_string_equal(err.msg, "/nonexistent/x.yaml: cannot open: No such file or directory");
     assert_null(fleet);
 }
@@ -112,7 +114,7 @@ static void test_profile_small_loads_as_written(void **state)
     struct fleet *fleet = NULL;
     struct errbuf err;
     const char *paths[] = {FIXTURE("fixtures/profiles/ok/small.yaml")};
-    assert_int_equal(profile_load(paths, 1, &fleet, &err), 0);
+    assert_int_equal(profile_load(paths, 1, &stack_budget, &fleet, &err), 0);
     assert_int_equal(fleet->n_devices, 3);
     assert_int_equal(fleet->n_ports, 4 + 4 + 2);
     assert_int_equal(fleet->tick_ms, 1000);
@@ -162,7 +164,7 @@ static void test_profile_shipped_profiles_load(void **state)
     const char *paths[] = {PROFILES_DIR "/default.yaml"};
     struct fleet *fleet = NULL;
     struct errbuf err;
-    if (profile_load(paths, 1, &fleet, &err) != 0)
+    if (profile_load(paths, 1, &stack_budget, &fleet, &err) != 0)
         fail_msg("%s", err.msg);
     /* The default fleet: 2 spines x 32 ports, 4 leaves x 52 ports, mixed speeds. */
     assert_int_equal(fleet->n_devices, 6);
@@ -170,7 +172,7 @@ static void test_profile_shipped_profiles_load(void **state)
     fleet_free(fleet);
     /* and the whole directory (every shipped profile together) */
     const char *dir[] = {PROFILES_DIR};
-    if (profile_load(dir, 1, &fleet, &err) != 0)
+    if (profile_load(dir, 1, &stack_budget, &fleet, &err) != 0)
         fail_msg("%s", err.msg);
     assert_true(fleet->n_devices >= 6);
     fleet_free(fleet);
@@ -184,7 +186,7 @@ static void test_profile_multiple_files_share_one_namespace(void **state)
     const char *small = FIXTURE("fixtures/profiles/ok/small.yaml");
     const char *minimal = FIXTURE("fixtures/profiles/ok/minimal.yaml");
     const char *both[] = {small, minimal};
-    assert_int_equal(profile_load(both, 2, &fleet, &err), 0);
+    assert_int_equal(profile_load(both, 2, &stack_budget, &fleet, &err), 0);
     assert_int_equal(fleet->n_devices, 4);
     assert_int_equal(fleet->devices[3].first_port_index, 10);
     fleet_free(fleet);
@@ -192,7 +194,7 @@ static void test_profile_multiple_files_share_one_namespace(void **state)
     const char *dup = FIXTURE("fixtures/profiles/multi/dup_of_small.yaml");
     const char *clash[] = {small, dup};
     fleet = NULL;
-    assert_int_equal(profile_load(clash, 2, &fleet, &err), -1);
+    assert_int_equal(profile_load(clash, 2, &stack_budget, &fleet, &err), -1);
     char want[512];
     snprintf(want, sizeof(want), "%s:3:11: devices[0].name: duplicate device name \"core1\"", dup);
     assert_string_equal(err.msg, want);
@@ -200,7 +202,7 @@ static void test_profile_multiple_files_share_one_namespace(void **state)
 
     const char *tick5 = FIXTURE("fixtures/profiles/multi/tick5s.yaml");
     const char *ticks[] = {small, tick5};
-    assert_int_equal(profile_load(ticks, 2, &fleet, &err), -1);
+    assert_int_equal(profile_load(ticks, 2, &stack_budget, &fleet, &err), -1);
     snprintf(want, sizeof(want),
              "%s:2:9: simulation.tick: 5s conflicts with the tick of 1000ms set at %s:3:9", tick5,
              small);
@@ -213,7 +215,7 @@ static void test_profile_directory_without_profiles(void **state)
     struct fleet *fleet = NULL;
     struct errbuf err;
     const char *paths[] = {FIXTURE("golden")};
-    assert_int_equal(profile_load(paths, 1, &fleet, &err), -1);
+    assert_int_equal(profile_load(paths, 1, &stack_budget, &fleet, &err), -1);
     char want[512];
     snprintf(want, sizeof(want), "%s: directory holds no *.yaml or *.yml profile", paths[0]);
     assert_string_equal(err.msg, want);
@@ -225,10 +227,10 @@ static void test_profile_minimal_gets_documented_defaults(void **state)
     struct fleet *fleet = NULL;
     struct errbuf err;
     const char *paths[] = {FIXTURE("fixtures/profiles/ok/minimal.yaml")};
-    assert_int_equal(profile_load(paths, 1, &fleet, &err), 0);
+    assert_int_equal(profile_load(paths, 1, &stack_budget, &fleet, &err), 0);
     const struct port_spec *s = fleet->devices[0].ports[0].spec;
     struct port_spec want;
-    port_spec_defaults(&want);
+    profile_port_defaults(&want);
     assert_int_equal(s->speed_bps, want.speed_bps);
     assert_string_equal(s->type, "ethernet");
     assert_string_equal(fleet->devices[0].vendor, "switchsim");
@@ -236,6 +238,165 @@ static void test_profile_minimal_gets_documented_defaults(void **state)
     assert_false(fleet->seed_set);
     assert_int_equal(fleet->tick_ms, MODEL_DEFAULT_TICK_MS);
     fleet_free(fleet);
+}
+
+/* The defaults the rows give, written out literally (they were hard-coded before). */
+static void test_profile_port_defaults_literal(void **state)
+{
+    (void)state;
+    struct port_spec s;
+    profile_port_defaults(&s);
+    assert_string_equal(s.type, "ethernet");
+    assert_string_equal(s.description, "");
+    assert_int_equal(s.speed_bps, 10000000000ULL);
+    assert_int_equal(s.buffer_capacity_bytes, 4ULL * 1024 * 1024);
+    assert_int_equal(s.buffer_drain_ms, 5000);
+    assert_double_near(s.traffic.utilization, 0.3, 0);
+    assert_double_near(s.traffic.daily_swing, 0.3, 0);
+    assert_double_near(s.traffic.peak_hour_utc, 15.0, 0);
+    assert_double_near(s.traffic.noise, 0.15, 0);
+    assert_int_equal(s.traffic.noise_period_ms, 5 * 60 * 1000);
+    assert_double_near(s.traffic.port_spread, 0.3, 0);
+    assert_double_near(s.traffic.bursts_per_hour, 2.0, 0);
+    assert_int_equal(s.traffic.burst_duration_ms, 20000);
+    assert_double_near(s.traffic.burst_factor, 3.0, 0);
+    assert_int_equal(s.traffic.packet_size_bytes, 800);
+    assert_double_near(s.traffic.rx_error_ratio, 1e-9, 0);
+    assert_int_equal(s.link.mtbf_ms, 0);
+    assert_int_equal(s.link.mttr_ms, 60000);
+    assert_int_equal(s.link.pin, LINK_PIN_NONE);
+}
+
+/* Parses text as a row of kind `kind` would. */
+static int parse_as(const struct skey *row, const char *text, uint64_t *u, double *d)
+{
+    struct errbuf e;
+    switch (row->kind) {
+    case SKIND_DURATION_MS:
+        return units_parse_duration_ms(text, u, &e);
+    case SKIND_SIZE_BYTES:
+        return units_parse_size_bytes(text, u, &e);
+    case SKIND_SPEED_BPS:
+        return units_parse_speed_bps(text, u, &e);
+    case SKIND_U64:
+        return units_parse_u64(text, u, &e);
+    case SKIND_RATIO:
+        return units_parse_ratio(text, d, &e);
+    case SKIND_REAL:
+        return units_parse_double(text, d, &e);
+    default:
+        return -1;
+    }
+}
+
+/* Every bound and default a row prints reads back as the number the row holds, and every
+ * default lies within its row's range: what people read is what the loader checks. */
+static void check_rows(const struct skey *table)
+{
+    for (const struct skey *row = table; row->name; row++) {
+        if (row->sub) {
+            check_rows(row->sub);
+            continue;
+        }
+        int unsigned_kind = row->kind == SKIND_DURATION_MS || row->kind == SKIND_SIZE_BYTES ||
+                            row->kind == SKIND_SPEED_BPS || row->kind == SKIND_U64;
+        int real_kind = row->kind == SKIND_RATIO || row->kind == SKIND_REAL;
+        if (!unsigned_kind && !real_kind)
+            continue;
+        uint64_t lo = row->zero_or_min_u ? row->zero_or_min_u : row->min_u;
+        uint64_t values_u[] = {lo, row->max_u, row->def_u};
+        double values_d[] = {row->min_d, row->max_d, row->def_d};
+        for (int i = 0; i < (row->has_default ? 3 : 2); i++) {
+            char text[64];
+            schema_value_text(row, values_u[i], values_d[i], text, sizeof(text));
+            uint64_t u = 0;
+            double d = 0;
+            if (parse_as(row, text, &u, &d) < 0)
+                fail_msg("%s: printed value \"%s\" does not parse", row->name, text);
+            if (unsigned_kind && u != values_u[i])
+                fail_msg("%s: \"%s\" reads back as %llu, not %llu", row->name, text,
+                         (unsigned long long)u, (unsigned long long)values_u[i]);
+            if (real_kind && d != values_d[i])
+                fail_msg("%s: \"%s\" reads back as %.17g, not %.17g", row->name, text, d,
+                         values_d[i]);
+        }
+        if (row->has_default && unsigned_kind && row->def_u > row->max_u)
+            fail_msg("%s: default above the range", row->name);
+        if (row->has_default && unsigned_kind && row->def_u < row->min_u &&
+            !(row->zero_or_min_u && row->def_u == 0))
+            fail_msg("%s: default below the range", row->name);
+        if (row->has_default && real_kind &&
+            (row->def_d < row->min_d || row->def_d > row->max_d ||
+             (row->max_open && row->def_d >= row->max_d)))
+            fail_msg("%s: default outside the range", row->name);
+    }
+}
+
+static void test_profile_rows_print_what_they_check(void **state)
+{
+    (void)state;
+    for (size_t i = 0; profile_key_tables[i]; i++)
+        check_rows(profile_keys(profile_key_tables[i]));
+    /* and the printer itself, on values with a known spelling */
+    const struct skey *speed = schema_find(profile_keys("port_settings"), "speed");
+    const struct skey *port_group = profile_keys("port_group");
+    char text[64];
+    schema_range_text(speed, text, sizeof(text));
+    assert_string_equal(text, "[1M, 1.6T]");
+    schema_range_text(schema_find(profile_keys("simulation"), "tick"), text, sizeof(text));
+    assert_string_equal(text, "[100ms, 1h]");
+    schema_range_text(schema_find(port_group, "count"), text, sizeof(text));
+    assert_string_equal(text, "[1, 1024]");
+    const struct skey *settings = profile_keys("port_settings");
+    const struct skey *link = NULL, *buffer = NULL;
+    for (const struct skey *r = settings; r->name; r++) {
+        if (strcmp(r->name, "link") == 0)
+            link = r->sub;
+        if (strcmp(r->name, "buffer") == 0)
+            buffer = r->sub;
+    }
+    assert_non_null(link);
+    assert_non_null(buffer);
+    schema_range_text(schema_find(link, "mtbf"), text, sizeof(text));
+    assert_string_equal(text, "0 or [1s, 1y]");
+    schema_range_text(schema_find(buffer, "capacity"), text, sizeof(text));
+    assert_string_equal(text, "[1KiB, 4GiB]");
+    schema_value_text(schema_find(link, "mttr"), 5400000, 0, text, sizeof(text));
+    assert_string_equal(text, "1h30m");
+}
+
+/* docs/PROFILES.md holds each key table between "<!-- keys: NAME -->" and "<!-- /keys -->"
+ * exactly as the rows generate it: every key documented with its default and range, no
+ * stale key. */
+static void test_profile_docs_tables_match_rows(void **state)
+{
+    (void)state;
+    char *doc = testutil_read_file(TEST_DATA_DIR "/../docs/PROFILES.md", NULL);
+    assert_non_null(doc);
+    size_t n_blocks = 0;
+    for (const char *p = doc; (p = strstr(p, "<!-- keys: ")); p++)
+        n_blocks++;
+    size_t n_tables = 0;
+    for (size_t i = 0; profile_key_tables[i]; i++, n_tables++) {
+        char marker[64];
+        snprintf(marker, sizeof(marker), "<!-- keys: %s -->\n", profile_key_tables[i]);
+        const char *start = strstr(doc, marker);
+        if (!start)
+            fail_msg("docs/PROFILES.md lacks the block %s", marker);
+        start += strlen(marker);
+        const char *end = strstr(start, "<!-- /keys -->");
+        assert_non_null(end);
+        struct strbuf want;
+        strbuf_init(&want, 4096, 1 << 20);
+        schema_doc_table(profile_keys(profile_key_tables[i]), &want);
+        size_t got_len = (size_t)(end - start);
+        if (got_len != want.len || memcmp(start, want.data, got_len) != 0)
+            fail_msg("docs/PROFILES.md, table %s, differs from the rows; it should read:\n%s",
+                     profile_key_tables[i], want.data);
+        strbuf_cleanup(&want);
+    }
+    assert_int_equal(n_blocks, n_tables); /* no block for a table that is gone */
+    free(doc);
 }
 
 int main(void)
@@ -249,6 +410,9 @@ int main(void)
         cmocka_unit_test(test_profile_multiple_files_share_one_namespace),
         cmocka_unit_test(test_profile_directory_without_profiles),
         cmocka_unit_test(test_profile_minimal_gets_documented_defaults),
+        cmocka_unit_test(test_profile_port_defaults_literal),
+        cmocka_unit_test(test_profile_rows_print_what_they_check),
+        cmocka_unit_test(test_profile_docs_tables_match_rows),
     };
     return cmocka_run_group_tests_name("profile", tests, NULL, NULL);
 }

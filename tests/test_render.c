@@ -7,6 +7,7 @@
 #include "metrics/collectors.h"
 #include "metrics/registry.h"
 #include "sim/sim.h"
+#include "stack.h"
 
 #define START_MS 1795305600000LL
 
@@ -145,7 +146,7 @@ static char *render_profile_families(const char *path, uint64_t seed, uint64_t t
     const char *paths[] = {path};
     struct fleet *fleet = NULL;
     struct errbuf err;
-    if (profile_load(paths, 1, &fleet, &err) != 0)
+    if (profile_load(paths, 1, &stack_budget, &fleet, &err) != 0)
         fail_msg("%s", err.msg);
     struct sim *sim = sim_new(fleet, seed, START_MS);
     sim_advance_to(sim, tick);
@@ -164,8 +165,14 @@ static char *render_profile_families(const char *path, uint64_t seed, uint64_t t
     if (samples_out)
         *samples_out = w.n_samples;
     assert_int_equal(w.n_samples, collectors_series_count(fleet, mask));
-    if (mask == PORT_FAMILIES_ALL)
-        assert_int_equal(w.n_samples, fleet_series_count(fleet)); /* the limit's count */
+    if (mask == PORT_FAMILIES_ALL) { /* what the loader's budget counted */
+        assert_int_equal(w.n_samples, fleet->n_ports * stack_budget.series_per_port +
+                                          fleet->n_devices * stack_budget.series_per_device +
+                                          stack_budget.fixed_series);
+        if (sb.len > fleet->body_bytes_max)
+            fail_msg("body of %zu bytes over the load-time bound of %llu", sb.len,
+                     (unsigned long long)fleet->body_bytes_max);
+    }
     collectors_free(c);
     sim_free(sim);
     fleet_free(fleet);

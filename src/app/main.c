@@ -138,7 +138,21 @@ int main(int argc, char **argv)
         n_paths = 1;
     }
     struct fleet *fleet = NULL;
-    if (profile_load(paths, n_paths, &fleet, &err) < 0) {
+    const struct profile_budget budget = {
+        .series_per_port = MODEL_SERIES_PER_PORT,
+        .series_per_device = MODEL_SERIES_PER_DEVICE,
+        .fixed_series = MODEL_SELF_SERIES,
+        .max_series = SWITCHSIM_MAX_SERIES,
+        .port_fixed_bytes = MODEL_PORT_FIXED_BYTES,
+        .device_fixed_bytes = MODEL_DEVICE_FIXED_BYTES,
+        .fixed_body_bytes = MODEL_FIXED_BODY_BYTES,
+        .port_attr_series = 1,
+        .device_attr_series = 1,
+        .label_overhead_bytes = MODEL_LABEL_OVERHEAD_BYTES,
+        .max_label_bytes = SWITCHSIM_MAX_LABEL_BYTES,
+        .max_body_bytes = EXPORTER_MAX_BODY_BYTES,
+    };
+    if (profile_load(paths, n_paths, &budget, &fleet, &err) < 0) {
         fprintf(stderr, "switchsim: error: %s\n", err.msg);
         return 2;
     }

@@ -1,4 +1,4 @@
-/* model.c - fleet storage: arena, device list, defaults, string set. */
+/* model.c - fleet storage: arena, device list, string set and map. */
 #include "model/model.h"
 
 #include <stdlib.h>
@@ -62,9 +62,14 @@ void *fleet_alloc(struct fleet *fleet, size_t size_bytes)
 
 const char *fleet_strdup(struct fleet *fleet, const char *s)
 {
-    size_t len = strlen(s);
+    return fleet_strndup(fleet, s, strlen(s));
+}
+
+const char *fleet_strndup(struct fleet *fleet, const char *s, size_t len)
+{
     char *p = fleet_alloc(fleet, len + 1);
-    memcpy(p, s, len + 1);
+    memcpy(p, s, len);
+    p[len] = '\0';
     return p;
 }
 
@@ -79,36 +84,6 @@ struct device *fleet_add_device(struct fleet *fleet, const struct device *dev)
     slot->first_port_index = fleet->n_ports;
     fleet->n_ports += dev->n_ports;
     return slot;
-}
-
-uint64_t fleet_series_count(const struct fleet *fleet)
-{
-    return (uint64_t)fleet->n_ports * MODEL_SERIES_PER_PORT +
-           (uint64_t)fleet->n_devices * MODEL_SERIES_PER_DEVICE + MODEL_SELF_SERIES;
-}
-
-void port_spec_defaults(struct port_spec *spec)
-{
-    memset(spec, 0, sizeof(*spec));
-    spec->type = "ethernet";
-    spec->description = "";
-    spec->speed_bps = 10000000000ULL; /* 10G */
-    spec->buffer_capacity_bytes = 4ULL * 1024 * 1024;
-    spec->buffer_drain_ms = 5000;
-    spec->traffic.utilization = 0.3;
-    spec->traffic.daily_swing = 0.3;
-    spec->traffic.peak_hour_utc = 15.0;
-    spec->traffic.noise = 0.15;
-    spec->traffic.noise_period_ms = 5 * 60 * 1000;
-    spec->traffic.port_spread = 0.3;
-    spec->traffic.bursts_per_hour = 2.0;
-    spec->traffic.burst_duration_ms = 20000;
-    spec->traffic.burst_factor = 3.0;
-    spec->traffic.packet_size_bytes = 800;
-    spec->traffic.rx_error_ratio = 1e-9;
-    spec->link.mtbf_ms = 0;
-    spec->link.mttr_ms = 60000;
-    spec->link.pin = LINK_PIN_NONE;
 }
 
 /* FNV-1a: short keys, no adversary (names come from the operator's own profiles). */
@@ -163,5 +138,59 @@ int strset_add(struct strset *set, const char *s)
         return 0;
     set->slots[i] = s;
     set->count++;
+    return 1;
+}
+
+void strmap_init(struct strmap *map)
+{
+    map->cap = 64;
+    map->count = 0;
+    map->slots = xcalloc(map->cap, sizeof(*map->slots));
+}
+
+void strmap_cleanup(struct strmap *map)
+{
+    free(map->slots);
+    map->slots = NULL;
+    map->cap = map->count = 0;
+}
+
+static size_t strmap_find(const struct strmap *map, const char *key)
+{
+    size_t i = str_hash(key) & (map->cap - 1);
+    while (map->slots[i].key && strcmp(map->slots[i].key, key) != 0)
+        i = (i + 1) & (map->cap - 1);
+    return i;
+}
+
+int strmap_get(const struct strmap *map, const char *key, size_t *value)
+{
+    size_t i = strmap_find(map, key);
+    if (!map->slots[i].key)
+        return 0;
+    *value = map->slots[i].value;
+    return 1;
+}
+
+int strmap_put(struct strmap *map, const char *key, size_t value, size_t *existing)
+{
+    if ((map->count + 1) * 2 > map->cap) {
+        struct strmap bigger = {xcalloc(map->cap * 2, sizeof(*map->slots)), map->cap * 2, 0};
+        for (size_t i = 0; i < map->cap; i++)
+            if (map->slots[i].key)
+                bigger.slots[strmap_find(&bigger, map->slots[i].key)] = map->slots[i];
+        bigger.count = map->count;
+        free(map->slots);
+        *map = bigger;
+    }
+    size_t i = strmap_find(map, key);
+    if (map->slots[i].key) {
+        if (existing)
+            *existing = map->slots[i].value;
+        return 0;
+    }
+    map->slots[i].key = key;
+    map->slots[i].value = value;
+    map->count++;
     return 1;
 }

@@ -18,10 +18,26 @@
 #define SWITCHSIM_MAX_DEVICES          100000
 #define SWITCHSIM_MAX_PORTS_PER_DEVICE 1024
 #define SWITCHSIM_MAX_SERIES           10000000
+/* Bytes of one device, port, type, vendor, model, template or label name (after {n}
+ * expansion), and of one free-text value (description, label value). Longer ones are
+ * rejected, never cut. */
+#define SWITCHSIM_MAX_NAME_BYTES 255
+#define SWITCHSIM_MAX_TEXT_BYTES 4096
+/* Label value bytes all label sets of a fleet hold together (struct fleet.label_bytes). */
+#define SWITCHSIM_MAX_LABEL_BYTES (128ULL * 1024 * 1024)
 /* Exposed series per port and per device (checked against the renderer by tests). */
 #define MODEL_SERIES_PER_PORT   12
 #define MODEL_SERIES_PER_DEVICE 1
 #define MODEL_SELF_SERIES       7 /* switchsim_* families, one series each */
+/* Bytes of the sample lines besides the profile's strings (struct profile_budget), upper
+ * bounds for today's families until the metric catalog derives them: per port 319 bytes
+ * of the 12 family names + 12 x 62 ({device="",port=""}, space, 20-digit value, space,
+ * 20-digit timestamp, newline) + 56 for switch_port_info's speed/type/description labels;
+ * per device switch_device_info's name 18 + {device="",vendor="",model=""} 30 + 43. */
+#define MODEL_PORT_FIXED_BYTES     1119
+#define MODEL_DEVICE_FIXED_BYTES   91
+#define MODEL_FIXED_BODY_BYTES     16384 /* HELP/TYPE lines and self metrics */
+#define MODEL_LABEL_OVERHEAD_BYTES 4     /* ,name="value" besides name and value */
 
 enum link_pin { LINK_PIN_NONE = 0, LINK_PIN_UP, LINK_PIN_DOWN };
 
@@ -88,6 +104,10 @@ struct fleet {
     int tick_set;     /* a profile named the tick (conflicts are errors) */
     uint64_t seed;
     int seed_set;
+    /* Set by the loader from its budget (config/profile.h): label value bytes of every
+     * label set (escaped), and an upper bound on the bytes of one full render. */
+    uint64_t label_bytes;
+    uint64_t body_bytes_max;
     struct arena_chunk *arena;
 };
 
@@ -99,16 +119,11 @@ void fleet_free(struct fleet *fleet); /* NULL is a no-op */
 /* Arena allocation tied to the fleet's lifetime (zeroed memory). */
 void *fleet_alloc(struct fleet *fleet, size_t size_bytes);
 const char *fleet_strdup(struct fleet *fleet, const char *s);
+const char *fleet_strndup(struct fleet *fleet, const char *s, size_t len);
 
-/* Appends a device (copied shallowly; its strings/arrays must be fleet-owned) and
- * assigns first_port_index. Returns the stored device. */
+/* Appends a device (copied shallowly; its strings/arrays must be fleet-owned, and may be
+ * shared with other devices) and assigns first_port_index. Returns the stored device. */
 struct device *fleet_add_device(struct fleet *fleet, const struct device *dev);
-
-/* Number of series a render of this fleet exposes, self-metrics included. */
-uint64_t fleet_series_count(const struct fleet *fleet);
-
-/* Defaults applied before any profile key (documented in docs/PROFILES.md). */
-void port_spec_defaults(struct port_spec *spec);
 
 /* A set of strings (borrowed pointers) for duplicate detection. */
 struct strset {
@@ -121,5 +136,24 @@ void strset_cleanup(struct strset *set);
 /* Returns 1 if s was added, 0 if it was already there. */
 int strset_add(struct strset *set, const char *s);
 int strset_contains(const struct strset *set, const char *s);
+
+/* Names -> index: a map from strings (borrowed pointers, must outlive the map) to size_t.
+ * Insert and lookup take constant expected time. */
+struct strmap_slot {
+    const char *key;
+    size_t value;
+};
+struct strmap {
+    struct strmap_slot *slots;
+    size_t cap;
+    size_t count;
+};
+void strmap_init(struct strmap *map);
+void strmap_cleanup(struct strmap *map);
+/* Adds key -> value and returns 1; if key is present, stores its value in *existing (when
+ * not NULL), changes nothing and returns 0. */
+int strmap_put(struct strmap *map, const char *key, size_t value, size_t *existing);
+/* Returns 1 and stores the value in *value if key is present, else 0. */
+int strmap_get(const struct strmap *map, const char *key, size_t *value);
 
 #endif /* SWITCHSIM_MODEL_H */
