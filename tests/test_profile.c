@@ -2,6 +2,9 @@
  * "file:line:column: where: what" message, and good profiles load as written. */
 #include "testutil.h"
 
+#include <sys/stat.h>
+#include <sys/types.h>
+
 #include "base/units.h"
 #include "config/profile.h"
 #include "metrics/collectors.h"
@@ -399,6 +402,404 @@ static void test_profile_docs_tables_match_rows(void **state)
     free(doc);
 }
 
+/* ---- hardening (issue 14): generated inputs, each rejected with a clear message or
+ * loaded; none may hang, truncate or take more than linear time. -------------------------- */
+
+static char tmp_dir[64];
+
+static int make_tmp_dir(void **state)
+{
+    (void)state;
+    snprintf(tmp_dir, sizeof(tmp_dir), "/tmp/switchsim_profile_XXXXXX");
+    return mkdtemp(tmp_dir) ? 0 : -1;
+}
+
+static int remove_tmp_dir(void **state)
+{
+    (void)state;
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp_dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Writes bytes to tmp_dir/name; returns the path (static storage, one at a time). */
+static const char *write_profile(const char *name, const char *data, size_t len)
+{
+    static char path[256];
+    snprintf(path, sizeof(path), "%s/%s", tmp_dir, name);
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    assert_int_equal(fwrite(data, 1, len, fp), len);
+    assert_int_equal(fclose(fp), 0);
+    return path;
+}
+
+static const char *write_sb(const char *name, struct strbuf *sb)
+{
+    assert_false(sb->overflow);
+    const char *path = write_profile(name, sb->data, sb->len);
+    strbuf_cleanup(sb);
+    return path;
+}
+
+/* Loads path with budget; expects failure with a message that, after "path", starts with
+ * want (want NULL: expects success and returns the fleet). */
+static struct fleet *load_expect(const char *path, const struct profile_budget *budget,
+                                 const char *want)
+{
+    struct fleet *fleet = NULL;
+    struct errbuf err = {{0}};
+    const char *paths[] = {path};
+    int rc = profile_load(paths, 1, budget, &fleet, &err);
+    if (!want) {
+        if (rc != 0)
+            fail_msg("%s", err.msg);
+        return fleet;
+    }
+    size_t plen = strlen(path);
+    if (rc != -1 || strncmp(err.msg, path, plen) != 0 ||
+        strncmp(err.msg + plen, want, strlen(want)) != 0)
+        fail_msg("got rc=%d \"%s\"\nwant \"%s%s...\"", rc, err.msg, path, want);
+    assert_null(fleet);
+    return NULL;
+}
+
+static void test_profile_fifo_is_refused_without_blocking(void **state)
+{
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof(path), "%s/fifo.yaml", tmp_dir);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    /* No writer ever opens the FIFO: opening it for reading would block forever. */
+    load_expect(path, &stack_budget, ": not a regular file");
+    /* and inside a directory, where it matches *.yaml */
+    char dir[96];
+    snprintf(dir, sizeof(dir), "%s/fifodir", tmp_dir);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    snprintf(path, sizeof(path), "%s/a.yaml", dir);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    struct fleet *fleet = NULL;
+    struct errbuf err;
+    const char *paths[] = {dir};
+    assert_int_equal(profile_load(paths, 1, &stack_budget, &fleet, &err), -1);
+    char want[256];
+    snprintf(want, sizeof(want), "%s: not a regular file", path);
+    assert_string_equal(err.msg, want);
+    load_expect("/dev/null", &stack_budget, ": not a regular file");
+}
+
+#define MINIMAL "devices: [{name: sw1, port_groups: [{name: e1}]}]\n"
+
+static void test_profile_every_document_is_checked(void **state)
+{
+    (void)state;
+    /* a broken second document: its syntax error, with its position */
+    static const char broken[] = MINIMAL "---\nfoo: [1, 2\n";
+    load_expect(write_profile("broken2.yaml", broken, sizeof(broken) - 1), &stack_budget,
+                ":4:1: YAML syntax error: did not find expected ',' or ']'");
+    /* a well-formed second document is refused too */
+    static const char second[] = MINIMAL "---\n" MINIMAL;
+    load_expect(write_profile("second.yaml", second, sizeof(second) - 1), &stack_budget,
+                ":3:1: profile: a profile file holds one YAML document; found a second");
+}
+
+static void test_profile_nul_and_invalid_utf8_are_refused(void **state)
+{
+    (void)state;
+    /* "e1\0x" must not be taken for the port e1 */
+    static const char nul_key[] = "devices:\n"
+                                  "  - name: sw1\n"
+                                  "    port_groups: [{name: e1}]\n"
+                                  "    ports:\n"
+                                  "      \"e1\\0x\": {description: x}\n";
+    load_expect(write_profile("nul_key.yaml", nul_key, sizeof(nul_key) - 1), &stack_budget,
+                ":5:7: YAML: a NUL character (\\0) is not allowed in a scalar");
+    static const char nul_value[] = "devices: [{name: \"sw\\x001\", port_groups: [{name: e1}]}]\n";
+    load_expect(write_profile("nul_value.yaml", nul_value, sizeof(nul_value) - 1), &stack_budget,
+                ":1:18: YAML: a NUL character (\\0) is not allowed in a scalar");
+    /* a raw 0xFF byte in a key, and a cut 4-byte sequence in a value */
+    static const char bad_key[] = "devices: [{name: sw1, port_groups: [{name: e1}], "
+                                  "labels: {a\xff: x}}]\n";
+    load_expect(write_profile("bad_key.yaml", bad_key, sizeof(bad_key) - 1), &stack_budget,
+                ":1:60: YAML syntax error: invalid leading UTF-8 octet");
+    static const char bad_value[] = "devices: [{name: \"sw\xf0\x9f\x98\", port_groups: [{name: "
+                                    "e1}]}]\n";
+    load_expect(write_profile("bad_value.yaml", bad_value, sizeof(bad_value) - 1), &stack_budget,
+                ":1:22: YAML syntax error: invalid trailing UTF-8 octet");
+}
+
+static void test_profile_long_names_are_refused_not_cut(void **state)
+{
+    (void)state;
+    char prefix[256];
+    memset(prefix, 'a', 240);
+    prefix[240] = '\0';
+    /* 240 + "-x" and 240 + "-y": distinct names longer than the old 232-byte cut */
+    struct strbuf sb;
+    strbuf_init(&sb, 4096, 1 << 20);
+    strbuf_appendf(&sb,
+                   "devices:\n  - name: \"%s-x\"\n    port_groups: [{name: \"%s\xe2\x9c\x93{n}\", "
+                   "count: 2}]\n  - name: \"%s-y\"\n    port_groups: [{name: e1}]\n",
+                   prefix, prefix, prefix);
+    struct fleet *fleet = load_expect(write_sb("long_ok.yaml", &sb), &stack_budget, NULL);
+    assert_int_equal(fleet->n_devices, 2);
+    assert_int_equal(strlen(fleet->devices[0].name), 242);
+    assert_int_equal(strlen(fleet->devices[1].name), 242);
+    char want[300];
+    snprintf(want, sizeof(want),
+             "%s\xe2\x9c\x93"
+             "2",
+             prefix); /* the emoji stays whole */
+    assert_string_equal(fleet->devices[0].ports[1].name, want);
+    fleet_free(fleet);
+
+    /* 255 bytes is the limit; {n:07} takes a 255-byte pattern to 256 */
+    memset(prefix, 'b', 249);
+    prefix[249] = '\0';
+    strbuf_init(&sb, 4096, 1 << 20);
+    strbuf_appendf(&sb, "devices: [{name: \"%s{n:07}\", port_groups: [{name: e1}]}]\n", prefix);
+    load_expect(write_sb("long_device.yaml", &sb), &stack_budget,
+                ":1:18: devices[0].name: device name \"bbbbbbbb");
+    strbuf_init(&sb, 4096, 1 << 20);
+    strbuf_appendf(&sb, "devices: [{name: sw1, port_groups: [{name: \"%s{n:07}\"}]}]\n", prefix);
+    const char *path = write_sb("long_port.yaml", &sb);
+    struct fleet *none = NULL;
+    struct errbuf err;
+    const char *paths[] = {path};
+    assert_int_equal(profile_load(paths, 1, &stack_budget, &none, &err), -1);
+    assert_non_null(strstr(err.msg, ": devices[0].port_groups[0].name: port name \"bbb"));
+    assert_non_null(strstr(err.msg, "...\" is 256 bytes, more than the limit of 255"));
+    /* a 1 MB name is one line of error, not a 1 MB load */
+    char *big = malloc(1 << 20);
+    memset(big, 'c', 1 << 20);
+    strbuf_init(&sb, (1 << 20) + 4096, 4 << 20);
+    strbuf_puts(&sb, "devices: [{name: \"");
+    strbuf_append(&sb, big, 1 << 20);
+    strbuf_puts(&sb, "\", port_groups: [{name: e1}]}]\n");
+    free(big);
+    load_expect(write_sb("huge_name.yaml", &sb), &stack_budget, ":1:18: devices[0].name: \"ccccc");
+}
+
+static void test_profile_text_and_label_budgets(void **state)
+{
+    (void)state;
+    /* a 9 MiB description on one port */
+    size_t big_bytes = 9u << 20;
+    struct strbuf sb;
+    strbuf_init(&sb, big_bytes + 4096, 16u << 20);
+    strbuf_puts(&sb, "devices: [{name: sw1, port_groups: [{name: e1, description: \"");
+    char *p = strbuf_grow(&sb, big_bytes);
+    memset(p, 'd', big_bytes);
+    strbuf_commit(&sb, big_bytes);
+    strbuf_puts(&sb, "\"}]}]\n");
+    const char *path = write_sb("big_description.yaml", &sb);
+    struct fleet *none = NULL;
+    struct errbuf err;
+    const char *paths[] = {path};
+    assert_int_equal(profile_load(paths, 1, &stack_budget, &none, &err), -1);
+    assert_non_null(strstr(err.msg, ":1:61: devices[0].port_groups[0].description: \"ddd"));
+    assert_non_null(strstr(err.msg, "...\" is 9437184 bytes, more than the limit of 4096"));
+
+    /* 1 MiB shared by 8 x 1024 ports: refused by the same limit, in defaults */
+    strbuf_init(&sb, (1u << 20) + 4096, 4u << 20);
+    strbuf_puts(&sb, "defaults: {description: \"");
+    p = strbuf_grow(&sb, 1u << 20);
+    memset(p, 'e', 1u << 20);
+    strbuf_commit(&sb, 1u << 20);
+    strbuf_puts(&sb, "\"}\ndevices: [{name: \"sw{n}\", count: 8, port_groups: [{name: \"e{n}\", "
+                     "count: 1024}]}]\n");
+    path = write_sb("shared_description.yaml", &sb);
+    paths[0] = path;
+    assert_int_equal(profile_load(paths, 1, &stack_budget, &none, &err), -1);
+    assert_non_null(strstr(err.msg, ":1:25: defaults.description: \"eee"));
+
+    /* 100,000 devices x 200 labels: a 9 KB file over the label budget */
+    strbuf_init(&sb, 16384, 1 << 20);
+    strbuf_puts(&sb, "devices:\n  - name: \"sw{n}\"\n    count: 100000\n"
+                     "    port_groups: [{name: e1}]\n    labels:\n");
+    for (int i = 0; i < 200; i++)
+        strbuf_appendf(&sb, "      label_%03d: value_%03d\n", i, i);
+    path = write_sb("many_labels.yaml", &sb);
+    load_expect(path, &stack_budget,
+                ":2:5: devices[0]: label values (names, descriptions, labels) of the fleet would "
+                "exceed the limit of 134217728 bytes at device \"sw");
+    /* within a larger budget the same file loads, its devices sharing one label array */
+    struct profile_budget roomy = stack_budget;
+    roomy.max_label_bytes = (uint64_t)1 << 32;
+    roomy.max_body_bytes = (uint64_t)1 << 34;
+    struct fleet *fleet = load_expect(path, &roomy, NULL);
+    assert_int_equal(fleet->n_devices, 100000);
+    assert_int_equal(fleet->devices[99999].n_labels, 200);
+    assert_string_equal(fleet->devices[99999].labels[199].value, "value_199");
+    assert_ptr_equal(fleet->devices[0].labels, fleet->devices[99999].labels);
+    /* each label: name 9 + value 9 + 4 bytes of ,="" ; plus vendor, model, names */
+    uint64_t per_device = 200 * (9 + 9 + 4) + strlen("switchsim") + strlen("generic") +
+                          strlen("e1") + strlen("ethernet");
+    uint64_t names = 0;
+    for (size_t d = 0; d < fleet->n_devices; d++)
+        names += 2 * strlen(fleet->devices[d].name); /* on the device and on its port */
+    assert_int_equal(fleet->label_bytes, 100000 * per_device + names);
+    fleet_free(fleet);
+}
+
+static void test_profile_body_budget(void **state)
+{
+    (void)state;
+    struct strbuf sb;
+    strbuf_init(&sb, 4096, 1 << 20);
+    strbuf_puts(&sb,
+                "devices: [{name: \"sw{n}\", count: 100, port_groups: [{name: \"e{n}\", count: "
+                "64}]}]\n");
+    const char *path = write_sb("body.yaml", &sb);
+    struct fleet *fleet = load_expect(path, &stack_budget, NULL);
+    uint64_t bound = fleet->body_bytes_max;
+    fleet_free(fleet);
+    struct profile_budget tight = stack_budget;
+    tight.max_body_bytes = bound - 1; /* the last device tips it over */
+    load_expect(path, &tight,
+                ":1:11: devices[0]: a scrape of the fleet could exceed the limit of ");
+    tight.max_series = 64 * 12 * 50; /* series are checked first */
+    load_expect(path, &tight,
+                ":1:11: devices[0]: the fleet would expose more than the limit of 38400 series");
+}
+
+static void test_profile_deep_nesting_and_aliases(void **state)
+{
+    (void)state;
+    /* 200 KB of nested [ */
+    size_t n = 200 * 1024;
+    char *deep = malloc(n);
+    memset(deep, '[', n);
+    load_expect(write_profile("deep.yaml", deep, n), &stack_budget,
+                ":1:65: YAML: nested deeper than the limit of 64 levels");
+    free(deep);
+    /* aliases of aliases: 10^7 nodes from a few hundred bytes */
+    struct strbuf sb;
+    strbuf_init(&sb, 4096, 1 << 20);
+    strbuf_puts(&sb, "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for (int i = 1; i <= 7; i++)
+        strbuf_appendf(&sb,
+                       "a%d: &a%d [*a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d]\n",
+                       i, i, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1);
+    load_expect(write_sb("laughs.yaml", &sb), &stack_budget,
+                ":6:5: YAML: more than the limit of 2000000 nodes (an alias counts as the "
+                "nodes it repeats)");
+    static const char undefined[] = "devices: [*nope]\n";
+    load_expect(write_profile("undefined.yaml", undefined, sizeof(undefined) - 1), &stack_budget,
+                ":1:11: YAML: alias *nope names no earlier anchor");
+    /* an alias used as intended still works */
+    static const char shared[] = "x: &g [{name: e1}]\n";
+    (void)shared;
+    static const char ok[] = "devices:\n"
+                             "  - {name: sw1, port_groups: &g [{name: e1, speed: 25G}]}\n"
+                             "  - {name: sw2, port_groups: *g}\n";
+    struct fleet *fleet =
+        load_expect(write_profile("alias_ok.yaml", ok, sizeof(ok) - 1), &stack_budget, NULL);
+    assert_int_equal(fleet->devices[1].ports[0].spec->speed_bps, 25000000000ULL);
+    fleet_free(fleet);
+}
+
+static void test_profile_many_overrides_and_labels(void **state)
+{
+    (void)state;
+    /* 1,024 overrides in a template used by 1,000 devices (and by 16 more entries) */
+    struct strbuf sb;
+    strbuf_init(&sb, 1 << 16, 16 << 20);
+    strbuf_puts(&sb, "templates:\n  t:\n    port_groups: [{name: \"e{n}\", count: 1024}]\n"
+                     "    ports:\n");
+    for (int i = 1; i <= 1024; i++)
+        strbuf_appendf(&sb, "      e%d: {description: \"port %d\"}\n", i, i);
+    strbuf_puts(&sb, "devices:\n  - {name: \"sw{n}\", count: 1000, template: t}\n");
+    for (int i = 0; i < 16; i++)
+        strbuf_appendf(&sb, "  - {name: \"x%d\", template: t, ports: {e7: {speed: 100G}}}\n", i);
+    for (int i = 0; i < 1000; i++) /* entries of their own, sharing the template's ports */
+        strbuf_appendf(&sb, "  - {name: \"y%d\", template: t}\n", i);
+    const char *path = write_sb("overrides.yaml", &sb);
+    struct profile_budget roomy = stack_budget;
+    roomy.max_series = 100000000;
+    roomy.max_label_bytes = (uint64_t)1 << 32;
+    roomy.max_body_bytes = (uint64_t)1 << 34;
+    struct fleet *fleet = load_expect(path, &roomy, NULL);
+    assert_int_equal(fleet->n_devices, 2016);
+    assert_int_equal(fleet->n_ports, 2016 * 1024);
+    assert_ptr_equal(fleet->devices[0].ports, fleet->devices[2015].ports);
+    assert_ptr_not_equal(fleet->devices[0].ports, fleet->devices[1015].ports);
+    assert_string_equal(fleet->devices[2015].ports[1023].spec->description, "port 1024");
+    assert_string_equal(fleet->devices[999].ports[1023].spec->description, "port 1024");
+    assert_int_equal(fleet->devices[1015].ports[6].spec->speed_bps, 100000000000ULL);
+    assert_string_equal(fleet->devices[1015].ports[6].spec->description, "port 7");
+    assert_int_equal(fleet->devices[999].ports[6].spec->speed_bps, 10000000000ULL);
+    fleet_free(fleet);
+    /* with today's series limit the same file is refused, at the device that crosses it */
+    load_expect(
+        path, &stack_budget,
+        ":1030:5: devices[0]: the fleet would expose more than the limit of 10000000 series");
+
+    /* 20,000 labels, then the same with a duplicate key at the end */
+    strbuf_init(&sb, 1 << 20, 16 << 20);
+    strbuf_puts(&sb, "devices:\n  - name: sw1\n    port_groups: [{name: e1}]\n    labels:\n");
+    for (int i = 0; i < 20000; i++)
+        strbuf_appendf(&sb, "      l%d: v%d\n", i, i);
+    struct strbuf dup;
+    strbuf_init(&dup, sb.len + 64, 16 << 20);
+    strbuf_append(&dup, sb.data, sb.len);
+    strbuf_puts(&dup, "      l17: again\n");
+    fleet = load_expect(write_sb("labels.yaml", &sb), &stack_budget, NULL);
+    assert_int_equal(fleet->devices[0].n_labels, 20000);
+    assert_string_equal(fleet->devices[0].labels[19999].value, "v19999");
+    fleet_free(fleet);
+    load_expect(write_sb("labels_dup.yaml", &dup), &stack_budget,
+                ":20005:7: devices[0].labels: duplicate key \"l17\" (first at line 22)");
+}
+
+/* docs/LIMITS.md's profile rows show the constants the loader checks. */
+static void test_profile_limits_documented(void **state)
+{
+    (void)state;
+    char *doc = testutil_read_file(TEST_DATA_DIR "/../docs/LIMITS.md", NULL);
+    assert_non_null(doc);
+    const char *section = strstr(doc, "## Profile limits\n");
+    assert_non_null(section);
+    const struct skey size_row = {.name = "size", .kind = SKIND_SIZE_BYTES};
+    struct {
+        const char *constant;
+        uint64_t value;
+        int is_size;
+    } limits[] = {
+        {"PROFILE_MAX_FILE_BYTES", PROFILE_MAX_FILE_BYTES, 1},
+        {"PROFILE_MAX_DEPTH", PROFILE_MAX_DEPTH, 0},
+        {"PROFILE_MAX_NODES", PROFILE_MAX_NODES, 0},
+        {"SWITCHSIM_MAX_DEVICES", SWITCHSIM_MAX_DEVICES, 0},
+        {"SWITCHSIM_MAX_PORTS_PER_DEVICE", SWITCHSIM_MAX_PORTS_PER_DEVICE, 0},
+        {"SWITCHSIM_MAX_SERIES", SWITCHSIM_MAX_SERIES, 0},
+        {"SWITCHSIM_MAX_NAME_BYTES", SWITCHSIM_MAX_NAME_BYTES, 0},
+        {"SWITCHSIM_MAX_TEXT_BYTES", SWITCHSIM_MAX_TEXT_BYTES, 0},
+        {"SWITCHSIM_MAX_LABEL_BYTES", SWITCHSIM_MAX_LABEL_BYTES, 1},
+        {"EXPORTER_MAX_BODY_BYTES", EXPORTER_MAX_BODY_BYTES, 1},
+    };
+    for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+        char value[64];
+        if (limits[i].is_size)
+            schema_value_text(&size_row, limits[i].value, 0, value, sizeof(value));
+        else
+            snprintf(value, sizeof(value), "%llu", (unsigned long long)limits[i].value);
+        char cell[96];
+        snprintf(cell, sizeof(cell), "`%s`", limits[i].constant);
+        const char *row = strstr(section, cell);
+        if (!row)
+            fail_msg("docs/LIMITS.md has no row defined in %s", limits[i].constant);
+        const char *line = row;
+        while (line > section && line[-1] != '\n')
+            line--;
+        char want[96];
+        snprintf(want, sizeof(want), " | %s | ", value);
+        const char *hit = strstr(line, want);
+        if (!hit || hit > row)
+            fail_msg("docs/LIMITS.md: the row of %s should show %s", limits[i].constant, value);
+    }
+    free(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -413,6 +814,22 @@ int main(void)
         cmocka_unit_test(test_profile_port_defaults_literal),
         cmocka_unit_test(test_profile_rows_print_what_they_check),
         cmocka_unit_test(test_profile_docs_tables_match_rows),
+        cmocka_unit_test(test_profile_limits_documented),
+        cmocka_unit_test_setup_teardown(test_profile_fifo_is_refused_without_blocking, make_tmp_dir,
+                                        remove_tmp_dir),
+        cmocka_unit_test_setup_teardown(test_profile_every_document_is_checked, make_tmp_dir,
+                                        remove_tmp_dir),
+        cmocka_unit_test_setup_teardown(test_profile_nul_and_invalid_utf8_are_refused, make_tmp_dir,
+                                        remove_tmp_dir),
+        cmocka_unit_test_setup_teardown(test_profile_long_names_are_refused_not_cut, make_tmp_dir,
+                                        remove_tmp_dir),
+        cmocka_unit_test_setup_teardown(test_profile_text_and_label_budgets, make_tmp_dir,
+                                        remove_tmp_dir),
+        cmocka_unit_test_setup_teardown(test_profile_body_budget, make_tmp_dir, remove_tmp_dir),
+        cmocka_unit_test_setup_teardown(test_profile_deep_nesting_and_aliases, make_tmp_dir,
+                                        remove_tmp_dir),
+        cmocka_unit_test_setup_teardown(test_profile_many_overrides_and_labels, make_tmp_dir,
+                                        remove_tmp_dir),
     };
     return cmocka_run_group_tests_name("profile", tests, NULL, NULL);
 }

@@ -433,9 +433,26 @@ struct devparts {
     char overrides_where[2][YWHERE_BYTES];
 };
 
+/* What every device of an entry shares, and what it costs per device. The ports part
+ * depends only on port groups and overrides, the labels part only on labels, so entries
+ * that take both from one template share the template's (a file of 1,000 devices using a
+ * template with 1,024 overrides resolves them once). */
+struct entry {
+    struct port *ports;
+    size_t n_ports;
+    struct label *labels;
+    size_t n_labels;
+    uint64_t port_names_bytes;  /* escaped, all ports */
+    uint64_t port_attr_bytes;   /* type + description, escaped, all ports */
+    uint64_t device_attr_bytes; /* vendor + model + labels, escaped */
+};
+
 struct tmpl {
     const char *name;
     struct devparts parts;
+    struct entry shared; /* its ports part once have_ports, its labels part once have_labels */
+    int have_ports;
+    int have_labels;
 };
 
 /* One file being walked. */
@@ -638,17 +655,6 @@ static int resolve_parts(struct pctx *c, const struct part_keys *pk, const char 
 
 /* ---- one device entry ------------------------------------------------------------------ */
 
-/* What every device of an entry shares, and what it costs per device. */
-struct entry {
-    struct port *ports;
-    size_t n_ports;
-    struct label *labels;
-    size_t n_labels;
-    uint64_t port_names_bytes;  /* escaped, all ports */
-    uint64_t port_attr_bytes;   /* type + description, escaped, all ports */
-    uint64_t device_attr_bytes; /* vendor + model + labels, escaped */
-};
-
 static int build_ports(struct pctx *c, const struct devparts *parts, const struct ynode *dev_node,
                        const char *where, const char *dev_name, struct entry *e)
 {
@@ -745,8 +751,7 @@ static void collect_labels(struct pctx *c, const struct devparts *parts, struct 
     strmap_cleanup(&index);
 }
 
-static void entry_costs(const struct profile_budget *b, const struct devparts *parts,
-                        struct entry *e)
+static void port_costs(struct entry *e)
 {
     e->port_names_bytes = 0;
     e->port_attr_bytes = 0;
@@ -755,6 +760,11 @@ static void entry_costs(const struct profile_budget *b, const struct devparts *p
         e->port_attr_bytes +=
             escaped_bytes(e->ports[i].spec->type) + escaped_bytes(e->ports[i].spec->description);
     }
+}
+
+static void device_costs(const struct profile_budget *b, const struct devparts *parts,
+                         struct entry *e)
+{
     e->device_attr_bytes = escaped_bytes(parts->vendor) + escaped_bytes(parts->model);
     for (size_t i = 0; i < e->n_labels; i++)
         e->device_attr_bytes +=
@@ -833,10 +843,38 @@ static int parse_device(struct pctx *c, const struct ynode *node, const char *wh
     CHECK(expand_pattern(c, name_node, w, "device", dk.name, dk.first, name));
     struct entry e;
     memset(&e, 0, sizeof(e));
-    CHECK(build_ports(c, &parts, node, where, name, &e));
-    CHECK(apply_overrides(c, &parts, name, &e));
-    collect_labels(c, &parts, &e);
-    entry_costs(ld->budget, &parts, &e);
+    struct tmpl *t = have_template ? &c->templates[ti] : NULL;
+    int share_ports = t && !dk.parts.port_groups && !dk.parts.ports;
+    int share_labels = t && !dk.parts.labels;
+    if (share_ports && t->have_ports) {
+        e.ports = t->shared.ports;
+        e.n_ports = t->shared.n_ports;
+        e.port_names_bytes = t->shared.port_names_bytes;
+        e.port_attr_bytes = t->shared.port_attr_bytes;
+    } else {
+        CHECK(build_ports(c, &parts, node, where, name, &e));
+        CHECK(apply_overrides(c, &parts, name, &e));
+        port_costs(&e);
+        if (share_ports) {
+            t->shared.ports = e.ports;
+            t->shared.n_ports = e.n_ports;
+            t->shared.port_names_bytes = e.port_names_bytes;
+            t->shared.port_attr_bytes = e.port_attr_bytes;
+            t->have_ports = 1;
+        }
+    }
+    if (share_labels && t->have_labels) {
+        e.labels = t->shared.labels;
+        e.n_labels = t->shared.n_labels;
+    } else {
+        collect_labels(c, &parts, &e);
+        if (share_labels) {
+            t->shared.labels = e.labels;
+            t->shared.n_labels = e.n_labels;
+            t->have_labels = 1;
+        }
+    }
+    device_costs(ld->budget, &parts, &e);
     for (uint64_t k = 0; k < dk.count; k++) {
         CHECK(expand_pattern(c, name_node, w, "device", dk.name, dk.first + k, name));
         if (ld->fleet->n_devices >= SWITCHSIM_MAX_DEVICES)
