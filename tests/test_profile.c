@@ -7,6 +7,7 @@
 
 #include "base/units.h"
 #include "config/profile.h"
+#include "config/yaml.h"
 #include "metrics/collectors.h"
 #include "stack.h"
 
@@ -800,6 +801,125 @@ static void test_profile_limits_documented(void **state)
     free(doc);
 }
 
+/* ---- the YAML layer for another file type, as the web config file will use it --------- */
+
+struct web_config {
+    const char *cert_file;
+    const char *key_file;
+    int min_version;
+    uint64_t max_users;
+    const struct ynode *users;
+};
+
+static const char *const tls_versions[] = {"TLS12", "TLS13", NULL};
+static const struct skey web_tls_keys[] = {{.name = "cert_file",
+                                            .kind = SKIND_TEXT,
+                                            .offset = offsetof(struct web_config, cert_file),
+                                            .max_bytes = 4096,
+                                            .required = 1},
+                                           {.name = "key_file",
+                                            .kind = SKIND_TEXT,
+                                            .offset = offsetof(struct web_config, key_file),
+                                            .max_bytes = 4096,
+                                            .required = 1},
+                                           {.name = "min_version",
+                                            .kind = SKIND_ENUM,
+                                            .offset = offsetof(struct web_config, min_version),
+                                            .choices = tls_versions,
+                                            .has_default = 1,
+                                            .def_enum = 0},
+                                           {0}};
+static const struct skey web_keys[] = {{.name = "tls_server_config",
+                                        .kind = SKIND_MAPPING,
+                                        .offset = SKEY_NO_FIELD,
+                                        .sub = web_tls_keys},
+                                       {.name = "basic_auth_users",
+                                        .kind = SKIND_MAPPING,
+                                        .offset = offsetof(struct web_config, users)},
+                                       {.name = "max_users",
+                                        .kind = SKIND_U64,
+                                        .offset = offsetof(struct web_config, max_users),
+                                        .min_u = 1,
+                                        .max_u = 100,
+                                        .has_default = 1,
+                                        .def_u = 10},
+                                       {0}};
+
+static int load_web(const char *text, struct web_config *cfg, struct yfile **f, struct errbuf *err)
+{
+    static const struct yload_limits limits = {
+        .max_file_bytes = 1 << 20, .max_depth = 8, .max_nodes = 10000};
+    if (yfile_load_bytes("web.yml", text, strlen(text), &limits, f, err) < 0)
+        return -1;
+    memset(cfg, 0, sizeof(*cfg));
+    schema_defaults(web_keys, cfg);
+    struct schema_ctx ctx = {.err = err};
+    const struct ynode *root = yfile_root(*f);
+    if (!root)
+        return errbuf_set(err, "web.yml: empty");
+    if (schema_apply(&ctx, root, "web_config", web_keys, cfg) < 0)
+        return -1;
+    if (cfg->users) { /* free keys: each value checked with a row of its own */
+        static const struct skey hash_row = {.name = "hash", .kind = SKIND_NAME, .max_bytes = 60};
+        if (ymap_check(err, cfg->users, "basic_auth_users", NULL) < 0)
+            return -1;
+        for (size_t i = 0; i < cfg->users->n; i++) {
+            char w[YWHERE_BYTES];
+            ywhere_key(w, "basic_auth_users", cfg->users->pairs[i].key->text);
+            if (schema_value(&ctx, &hash_row, cfg->users->pairs[i].value, w, NULL) < 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+static void test_yaml_layer_serves_a_web_config(void **state)
+{
+    (void)state;
+    struct web_config cfg;
+    struct yfile *f = NULL;
+    struct errbuf err;
+    if (load_web("tls_server_config:\n  cert_file: a.crt\n  key_file: a.key\n"
+                 "basic_auth_users:\n  alice: $2y$10$abc\n",
+                 &cfg, &f, &err) < 0)
+        fail_msg("%s", err.msg);
+    assert_string_equal(cfg.cert_file, "a.crt");
+    assert_int_equal(cfg.min_version, 0);
+    assert_int_equal(cfg.max_users, 10);
+    assert_int_equal(cfg.users->n, 1);
+    assert_string_equal(cfg.users->pairs[0].value->text, "$2y$10$abc");
+    yfile_free(f);
+
+    static const struct {
+        const char *text;
+        const char *message;
+    } bad[] = {
+        {"tls_server_config:\n  cert: a.crt\n",
+         "web.yml:2:3: web_config.tls_server_config: unknown key \"cert\" (expected one of: "
+         "cert_file, key_file, min_version)"},
+        {"tls_server_config:\n  cert_file: a\n",
+         "web.yml:2:3: web_config.tls_server_config: missing required key \"key_file\""},
+        {"tls_server_config: {cert_file: a, key_file: b, min_version: SSL3}\n",
+         "web.yml:1:61: web_config.tls_server_config.min_version: expected one of TLS12, TLS13, "
+         "got \"SSL3\""},
+        {"max_users: 1000\n", "web.yml:1:12: web_config.max_users: 1000 is out of range [1, 100]"},
+        {"basic_auth_users:\n  bob: [x]\n",
+         "web.yml:2:8: basic_auth_users.bob: expected a scalar, got a list"},
+        {"basic_auth_users:\n  bob: x\n  bob: y\n",
+         "web.yml:3:3: basic_auth_users: duplicate key \"bob\" (first at line 2)"},
+        {"a: [[[[[[[[[1]]]]]]]]]\n",
+         "web.yml:1:11: YAML: nested deeper than the limit of 8 levels"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        f = NULL;
+        int rc = load_web(bad[i].text, &cfg, &f, &err);
+        if (rc != -1 || strcmp(err.msg, bad[i].message) != 0)
+            fail_msg("case %zu: got \"%s\"\nwant \"%s\"", i, rc ? err.msg : "success",
+                     bad[i].message);
+        yfile_free(f);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -815,6 +935,7 @@ int main(void)
         cmocka_unit_test(test_profile_rows_print_what_they_check),
         cmocka_unit_test(test_profile_docs_tables_match_rows),
         cmocka_unit_test(test_profile_limits_documented),
+        cmocka_unit_test(test_yaml_layer_serves_a_web_config),
         cmocka_unit_test_setup_teardown(test_profile_fifo_is_refused_without_blocking, make_tmp_dir,
                                         remove_tmp_dir),
         cmocka_unit_test_setup_teardown(test_profile_every_document_is_checked, make_tmp_dir,

@@ -9,9 +9,9 @@
  *         {.name = "cert_file", .kind = SKIND_TEXT, .offset = offsetof(struct web_config,
  *          cert_file), .max_bytes = 4096, .required = 1, .doc = "PEM certificate"},
  *         {.name = "max_conns", .kind = SKIND_U64, .offset = offsetof(struct web_config,
- *          max_conns), .min_u = 1, .max_u = 1024, .def_u = 64, .doc = "..."},
+ *          max_conns), .min_u = 1, .max_u = 1024, .has_default = 1, .def_u = 64, .doc = "..."},
  *         {.name = "mode", .kind = SKIND_ENUM, .offset = offsetof(struct web_config, mode),
- *          .choices = modes, .doc = "..."},
+ *          .choices = modes, .has_default = 1, .def_enum = 0, .doc = "..."},
  *         {0}};
  *     struct web_config cfg;
  *     schema_defaults(web_keys, &cfg);

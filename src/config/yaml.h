@@ -18,21 +18,32 @@
  * until yfile_free(). Nodes are immutable. Threading: no shared state; one thread per
  * yfile.
  *
- * Validating a mapping against a key table (the second consumer, e.g. a web config
- * file with tls_server_config and basic_auth_users, works this way):
+ * Validating a file against a key table (how a second file type, e.g. the web config
+ * file with tls_server_config and basic_auth_users, is read; tests/test_profile.c,
+ * test_yaml_layer_serves_a_web_config, does exactly this):
  *
+ *     static const struct yload_limits limits = {
+ *         .max_file_bytes = 1 << 20, .max_depth = 8, .max_nodes = 10000};
  *     struct yfile *f;
- *     if (yfile_load(path, &limits, &f, err) < 0)
- *         return -1;                              // err: "web.yml:3:1: YAML syntax error: ..."
- *     const struct ynode *root = yfile_root(f);   // NULL for an empty file
- *     // schema.h: rows name each key, its kind, bounds, default and the field it fills
+ *     if (yfile_load(path, &limits, &f, err) < 0)     // not a regular file, too big,
+ *         return -1;                                  // "web.yml:3:1: YAML syntax error: ..."
+ *     struct web_config cfg;
+ *     memset(&cfg, 0, sizeof(cfg));
+ *     schema_defaults(web_keys, &cfg);                // rows: see config/schema.h
+ *     struct schema_ctx ctx = {.err = err};           // strings stay in f: keep f alive,
+ *     const struct ynode *root = yfile_root(f);       // or set ctx.intern to copy them
  *     if (!root || schema_apply(&ctx, root, "web_config", web_keys, &cfg) < 0)
- *         ...                                     // "web.yml:7:5:
- * web_config.tls_server_config.cert_file: ..." yfile_free(f);
+ *         ...  // "web.yml:2:3: web_config.tls_server_config: unknown key \"cert\" (expected
+ *              //  one of: cert_file, key_file, min_version)"
+ *     // a mapping with free keys (basic_auth_users: user -> hash): a SKIND_MAPPING row
+ *     // without sub stores the node; check it with ymap_check(err, node, where, NULL)
+ *     // (scalar, distinct keys) and each value with schema_value(&ctx, &row, value, w, NULL)
+ *     yfile_free(f);
  *
  * Lower level, without a table: yexpect() checks a node's kind, ymap_check() checks a
  * mapping's keys (scalars, no duplicates, only the listed names), ymap_get() finds a
- * value, yfail() formats an error at a node. See schema.h for the table-driven layer. */
+ * value, yfail() formats an error at a node with the same "FILE:LINE:COL: WHERE: WHAT"
+ * shape. Several files' nodes can be used together: each node names its own file. */
 #ifndef SWITCHSIM_CONFIG_YAML_H
 #define SWITCHSIM_CONFIG_YAML_H
 

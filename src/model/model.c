@@ -1,8 +1,12 @@
 /* model.c - fleet storage: arena, device list, string set and map. */
 #include "model/model.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "base/xalloc.h"
 
@@ -86,12 +90,37 @@ struct device *fleet_add_device(struct fleet *fleet, const struct device *dev)
     return slot;
 }
 
-/* FNV-1a: short keys, no adversary (names come from the operator's own profiles). */
+/* A per-process random key, so a profile cannot be crafted to make every name collide
+ * (which would make loading quadratic): read once, from getrandom() or, failing that, the
+ * clock, the pid and an address. */
+static uint64_t hash_key;
+static pthread_once_t hash_key_once = PTHREAD_ONCE_INIT;
+
+static void hash_key_init(void)
+{
+    uint64_t key = 0;
+    if (getrandom(&key, sizeof(key), GRND_NONBLOCK) != (ssize_t)sizeof(key)) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        key = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)getpid() ^
+              (uint64_t)(uintptr_t)&key;
+    }
+    hash_key = key;
+}
+
+/* FNV-1a from a keyed start, then a full mix so the low bits (the slot) depend on every
+ * bit of the state. */
 static size_t str_hash(const char *s)
 {
-    uint64_t h = 1469598103934665603ULL;
+    pthread_once(&hash_key_once, hash_key_init);
+    uint64_t h = 1469598103934665603ULL ^ hash_key;
     for (; *s; s++)
         h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
     return (size_t)h;
 }
 
