@@ -804,79 +804,54 @@ static int add_costs(struct pctx *c, const struct ynode *node, const char *where
     return 0;
 }
 
-static int parse_device(struct pctx *c, const struct ynode *node, const char *where)
+/* An entry's ports and labels: resolved here, or its template's when the entry adds
+ * nothing to them (the first such entry resolves them for the rest). */
+static int resolve_entry(struct pctx *c, struct tmpl *t, const struct part_keys *own,
+                         const struct devparts *parts, const struct ynode *node, const char *where,
+                         const char *first_name, struct entry *e)
 {
-    struct loader *ld = c->ld;
-    CHECK(schema_check(&ld->sctx, node, where, device_keys));
-    struct device_keys dk;
-    memset(&dk, 0, sizeof(dk));
-    schema_defaults(device_keys, &dk);
-    struct devparts parts;
-    memset(&parts, 0, sizeof(parts));
-    const struct ynode *tnode = ymap_get(node, "template");
-    size_t ti = 0;
-    int have_template = tnode && tnode->kind == YNODE_SCALAR && c->templates &&
-                        strmap_get(&c->template_index, tnode->text, &ti);
-    if (have_template) {
-        parts = c->templates[ti].parts;
-        parts.labels[1] = NULL;
-        parts.overrides[1] = NULL;
-        dk.parts.vendor = parts.vendor;
-        dk.parts.model = parts.model;
-    }
-    CHECK(schema_apply(&ld->sctx, node, where, device_keys, &dk));
-    char w[YWHERE_BYTES];
-    if (dk.template_name && !have_template) {
-        char q[YQUOTE_BYTES];
-        ywhere_key(w, where, "template");
-        return yfail(ld->err, tnode, w, "unknown template \"%s\"", yquote(q, dk.template_name));
-    }
-    CHECK(resolve_parts(c, &dk.parts, where, 1, &parts));
-    const struct ynode *name_node = ymap_get(node, "name");
-    ywhere_key(w, where, "name");
-    CHECK(check_pattern(c, name_node, w, dk.name, dk.count));
-    if (parts.n_groups == 0)
-        return yfail(ld->err, node, where,
-                     "device needs port_groups (directly or from its template)");
-
-    char name[EXPANDED_BYTES];
-    CHECK(expand_pattern(c, name_node, w, "device", dk.name, dk.first, name));
-    struct entry e;
-    memset(&e, 0, sizeof(e));
-    struct tmpl *t = have_template ? &c->templates[ti] : NULL;
-    int share_ports = t && !dk.parts.port_groups && !dk.parts.ports;
-    int share_labels = t && !dk.parts.labels;
+    int share_ports = t && !own->port_groups && !own->ports;
+    int share_labels = t && !own->labels;
     if (share_ports && t->have_ports) {
-        e.ports = t->shared.ports;
-        e.n_ports = t->shared.n_ports;
-        e.port_names_bytes = t->shared.port_names_bytes;
-        e.port_attr_bytes = t->shared.port_attr_bytes;
+        *e = t->shared; /* its ports part; the labels part is set below */
     } else {
-        CHECK(build_ports(c, &parts, node, where, name, &e));
-        CHECK(apply_overrides(c, &parts, name, &e));
-        port_costs(&e);
+        CHECK(build_ports(c, parts, node, where, first_name, e));
+        CHECK(apply_overrides(c, parts, first_name, e));
+        port_costs(e);
         if (share_ports) {
-            t->shared.ports = e.ports;
-            t->shared.n_ports = e.n_ports;
-            t->shared.port_names_bytes = e.port_names_bytes;
-            t->shared.port_attr_bytes = e.port_attr_bytes;
+            t->shared.ports = e->ports;
+            t->shared.n_ports = e->n_ports;
+            t->shared.port_names_bytes = e->port_names_bytes;
+            t->shared.port_attr_bytes = e->port_attr_bytes;
             t->have_ports = 1;
         }
     }
     if (share_labels && t->have_labels) {
-        e.labels = t->shared.labels;
-        e.n_labels = t->shared.n_labels;
+        e->labels = t->shared.labels;
+        e->n_labels = t->shared.n_labels;
     } else {
-        collect_labels(c, &parts, &e);
+        collect_labels(c, parts, e);
         if (share_labels) {
-            t->shared.labels = e.labels;
-            t->shared.n_labels = e.n_labels;
+            t->shared.labels = e->labels;
+            t->shared.n_labels = e->n_labels;
             t->have_labels = 1;
         }
     }
-    device_costs(ld->budget, &parts, &e);
-    for (uint64_t k = 0; k < dk.count; k++) {
-        CHECK(expand_pattern(c, name_node, w, "device", dk.name, dk.first + k, name));
+    device_costs(c->ld->budget, parts, e);
+    return 0;
+}
+
+/* Adds the entry's devices, named from the pattern, to the fleet. */
+static int stamp_devices(struct pctx *c, const struct device_keys *dk, const struct devparts *parts,
+                         const struct entry *e, const struct ynode *node, const char *where)
+{
+    struct loader *ld = c->ld;
+    const struct ynode *name_node = ymap_get(node, "name");
+    char w[YWHERE_BYTES];
+    ywhere_key(w, where, "name");
+    for (uint64_t k = 0; k < dk->count; k++) {
+        char name[EXPANDED_BYTES];
+        CHECK(expand_pattern(c, name_node, w, "device", dk->name, dk->first + k, name));
         if (ld->fleet->n_devices >= SWITCHSIM_MAX_DEVICES)
             return yfail(ld->err, name_node, w, "more than the limit of %d devices",
                          SWITCHSIM_MAX_DEVICES);
@@ -888,16 +863,61 @@ static int parse_device(struct pctx *c, const struct ynode *node, const char *wh
             return yfail(ld->err, name_node, w, "duplicate device name \"%s\"",
                          yquote(q, dev.name));
         }
-        dev.vendor = parts.vendor;
-        dev.model = parts.model;
-        dev.labels = e.labels;
-        dev.n_labels = e.n_labels;
-        dev.ports = e.ports;
-        dev.n_ports = e.n_ports;
+        dev.vendor = parts->vendor;
+        dev.model = parts->model;
+        dev.labels = e->labels;
+        dev.n_labels = e->n_labels;
+        dev.ports = e->ports;
+        dev.n_ports = e->n_ports;
         fleet_add_device(ld->fleet, &dev);
-        CHECK(add_costs(c, node, where, &e, dev.name));
+        CHECK(add_costs(c, node, where, e, dev.name));
     }
     return 0;
+}
+
+static int parse_device(struct pctx *c, const struct ynode *node, const char *where)
+{
+    struct loader *ld = c->ld;
+    CHECK(schema_check(&ld->sctx, node, where, device_keys));
+    struct device_keys dk;
+    memset(&dk, 0, sizeof(dk));
+    schema_defaults(device_keys, &dk);
+    struct devparts parts;
+    memset(&parts, 0, sizeof(parts));
+    /* The template first, so the device's own keys apply on top of it. */
+    const struct ynode *tnode = ymap_get(node, "template");
+    size_t ti = 0;
+    struct tmpl *t = tnode && tnode->kind == YNODE_SCALAR && c->templates &&
+                             strmap_get(&c->template_index, tnode->text, &ti)
+                         ? &c->templates[ti]
+                         : NULL;
+    if (t) {
+        parts = t->parts;
+        parts.labels[1] = NULL;
+        parts.overrides[1] = NULL;
+        dk.parts.vendor = parts.vendor;
+        dk.parts.model = parts.model;
+    }
+    CHECK(schema_apply(&ld->sctx, node, where, device_keys, &dk));
+    char w[YWHERE_BYTES];
+    if (dk.template_name && !t) {
+        char q[YQUOTE_BYTES];
+        ywhere_key(w, where, "template");
+        return yfail(ld->err, tnode, w, "unknown template \"%s\"", yquote(q, dk.template_name));
+    }
+    CHECK(resolve_parts(c, &dk.parts, where, 1, &parts));
+    const struct ynode *name_node = ymap_get(node, "name");
+    ywhere_key(w, where, "name");
+    CHECK(check_pattern(c, name_node, w, dk.name, dk.count));
+    if (parts.n_groups == 0)
+        return yfail(ld->err, node, where,
+                     "device needs port_groups (directly or from its template)");
+    char first_name[EXPANDED_BYTES];
+    CHECK(expand_pattern(c, name_node, w, "device", dk.name, dk.first, first_name));
+    struct entry e;
+    memset(&e, 0, sizeof(e));
+    CHECK(resolve_entry(c, t, &dk.parts, &parts, node, where, first_name, &e));
+    return stamp_devices(c, &dk, &parts, &e, node, where);
 }
 
 /* ---- a file ----------------------------------------------------------------------------- */

@@ -313,14 +313,8 @@ static int parse_enum(const struct schema_ctx *ctx, const struct skey *row,
             *out = i;
             return 0;
         }
-    char list[ERRBUF_MSG_BYTES / 2] = "";
-    size_t n = 0;
-    for (const char *const *c = row->choices; *c; c++) {
-        int w = snprintf(list + n, sizeof(list) - n, "%s%s", n ? ", " : "", *c);
-        if (w < 0 || (size_t)w >= sizeof(list) - n)
-            break;
-        n += (size_t)w;
-    }
+    char list[ERRBUF_MSG_BYTES / 2];
+    yjoin(row->choices, list, sizeof(list));
     char q[YQUOTE_BYTES];
     return yfail(ctx->err, node, where, "expected one of %s, got \"%s\"", list,
                  yquote(q, node->text));

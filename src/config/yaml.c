@@ -16,21 +16,13 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "base/arena.h"
 #include "base/xalloc.h"
 #include "model/model.h"
 
-#define ARENA_CHUNK_BYTES (64 * 1024)
-
-struct ychunk {
-    struct ychunk *next;
-    size_t used;
-    size_t size;
-    _Alignas(16) unsigned char data[];
-};
-
 struct yfile {
     char *path;
-    struct ychunk *arena;
+    struct arena arena;
     const struct ynode **docs;
     size_t n_docs;
 };
@@ -103,6 +95,20 @@ void ywhere_index(char out[YWHERE_BYTES], const char *where, size_t index)
     copy_cut(out, YWHERE_BYTES, buf);
 }
 
+void yjoin(const char *const *names, char *out, size_t out_bytes)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (const char *const *name = names; *name; name++) {
+        int w = snprintf(out + n, out_bytes - n, "%s%s", n ? ", " : "", *name);
+        if (w < 0 || (size_t)w >= out_bytes - n) {
+            out[n] = '\0'; /* drop the partial name */
+            break;
+        }
+        n += (size_t)w;
+    }
+}
+
 const char *yquote(char out[YQUOTE_BYTES], const char *s)
 {
     copy_cut(out, YQUOTE_BYTES, s);
@@ -172,14 +178,8 @@ int ymap_check(struct errbuf *err, const struct ynode *node, const char *where,
             found = strcmp(*kn, k) == 0;
         if (found)
             continue;
-        char list[ERRBUF_MSG_BYTES / 2] = "";
-        size_t n = 0;
-        for (const char *const *kn = known; *kn; kn++) {
-            int w = snprintf(list + n, sizeof(list) - n, "%s%s", n ? ", " : "", *kn);
-            if (w < 0 || (size_t)w >= sizeof(list) - n)
-                break;
-            n += (size_t)w;
-        }
+        char list[ERRBUF_MSG_BYTES / 2];
+        yjoin(known, list, sizeof(list));
         char q[YQUOTE_BYTES];
         return yfail(err, node->pairs[i].key, where, "unknown key \"%s\" (expected one of: %s)",
                      yquote(q, k), list);
@@ -198,29 +198,6 @@ const struct ynode *ymap_get(const struct ynode *map, const char *key)
 }
 
 /* ---- loading -------------------------------------------------------------------------- */
-
-static void *arena_alloc(struct yfile *f, size_t size_bytes)
-{
-    size_t need = (size_bytes + 15) & ~(size_t)15;
-    struct ychunk *c = f->arena;
-    if (!c || c->size - c->used < need) {
-        size_t size = need > ARENA_CHUNK_BYTES ? need : ARENA_CHUNK_BYTES;
-        c = xmalloc(sizeof(*c) + size);
-        c->size = size;
-        c->used = 0;
-        if (f->arena && need > ARENA_CHUNK_BYTES) {
-            c->next = f->arena->next; /* keep the current chunk's free space usable */
-            f->arena->next = c;
-        } else {
-            c->next = f->arena;
-            f->arena = c;
-        }
-    }
-    void *p = c->data + c->used;
-    c->used += need;
-    memset(p, 0, need);
-    return p;
-}
 
 /* Strict UTF-8 (RFC 3629): no overlong forms, surrogates or code points above U+10FFFF.
  * Returns the offset of the first bad byte, or len if all is well. */
@@ -287,7 +264,7 @@ struct builder {
 
 static struct ynode *new_node(struct builder *b, enum ynode_kind kind, const yaml_mark_t *mark)
 {
-    struct ynode *node = arena_alloc(b->f, sizeof(*node));
+    struct ynode *node = arena_alloc(&b->f->arena, sizeof(*node));
     node->kind = kind;
     node->file = b->f->path;
     node->line = mark->line + 1;
@@ -333,9 +310,7 @@ static int remember_anchor(struct builder *b, const char *anchor, const struct y
     b->anchored[b->n_anchored] = node;
     b->anchored_weight[b->n_anchored] = weight;
     /* A later anchor of the same name wins, as YAML says; strmap_put keeps the first. */
-    size_t len = strlen(anchor);
-    char *key = arena_alloc(b->f, len + 1);
-    memcpy(key, anchor, len + 1);
+    const char *key = arena_strndup(&b->f->arena, anchor, strlen(anchor));
     size_t old = 0;
     if (!strmap_put(&b->anchors, key, b->n_anchored, &old)) {
         b->anchored[old] = node;
@@ -350,10 +325,7 @@ static const char *copy_anchor(struct builder *b, const yaml_char_t *anchor)
 {
     if (!anchor)
         return NULL;
-    size_t len = strlen((const char *)anchor);
-    char *p = arena_alloc(b->f, len + 1);
-    memcpy(p, anchor, len + 1);
-    return p;
+    return arena_strndup(&b->f->arena, (const char *)anchor, strlen((const char *)anchor));
 }
 
 static int on_scalar(struct builder *b, const yaml_event_t *ev)
@@ -368,9 +340,7 @@ static int on_scalar(struct builder *b, const yaml_event_t *ev)
     size_t bad = utf8_invalid_at((const unsigned char *)value, len);
     if (bad < len)
         return yfail(b->err, node, "YAML", "scalar is not valid UTF-8 (byte %zu)", bad + 1);
-    char *text = arena_alloc(b->f, len + 1);
-    memcpy(text, value, len);
-    node->text = text;
+    node->text = arena_strndup(&b->f->arena, value, len);
     node->len = len;
     if (remember_anchor(b, (const char *)ev->data.scalar.anchor, node, 1) < 0)
         return -1;
@@ -401,13 +371,14 @@ static int on_end(struct builder *b)
     struct ynode *node = fr->node;
     if (node->kind == YNODE_SEQUENCE) {
         const struct ynode **items =
-            arena_alloc(b->f, (fr->n ? fr->n : 1) * sizeof(const struct ynode *));
+            arena_alloc(&b->f->arena, (fr->n ? fr->n : 1) * sizeof(const struct ynode *));
         for (size_t i = 0; i < fr->n; i++)
             items[i] = fr->children[i];
         node->items = items;
         node->n = fr->n;
     } else {
-        struct ypair *pairs = arena_alloc(b->f, (fr->n / 2 ? fr->n / 2 : 1) * sizeof(*pairs));
+        struct ypair *pairs =
+            arena_alloc(&b->f->arena, (fr->n / 2 ? fr->n / 2 : 1) * sizeof(*pairs));
         for (size_t i = 0; i + 1 < fr->n; i += 2) {
             pairs[i / 2].key = fr->children[i];
             pairs[i / 2].value = fr->children[i + 1];
@@ -613,12 +584,7 @@ void yfile_free(struct yfile *f)
 {
     if (!f)
         return;
-    struct ychunk *c = f->arena;
-    while (c) {
-        struct ychunk *next = c->next;
-        free(c);
-        c = next;
-    }
+    arena_free(&f->arena);
     free(f->docs);
     free(f->path);
     free(f);

@@ -114,6 +114,10 @@ const char *ynode_kind_name(enum ynode_kind kind);
 void ywhere_key(char out[YWHERE_BYTES], const char *where, const char *key);
 void ywhere_index(char out[YWHERE_BYTES], const char *where, size_t index);
 
+/* "a, b, c" from a NULL-terminated list of names (for "expected one of" messages); a list
+ * too long for out is cut after the last name that fits. */
+void yjoin(const char *const *names, char *out, size_t out_bytes);
+
 /* A value for messages: s itself, or its first bytes (on a UTF-8 boundary) and "...". */
 #define YQUOTE_BYTES 80
 const char *yquote(char out[YQUOTE_BYTES], const char *s);

@@ -10,15 +10,6 @@
 
 #include "base/xalloc.h"
 
-#define ARENA_CHUNK_BYTES (64 * 1024)
-
-struct arena_chunk {
-    struct arena_chunk *next;
-    size_t used;
-    size_t size;
-    _Alignas(16) unsigned char data[];
-};
-
 struct fleet *fleet_new(void)
 {
     struct fleet *fleet = xcalloc(1, sizeof(*fleet));
@@ -30,38 +21,14 @@ void fleet_free(struct fleet *fleet)
 {
     if (!fleet)
         return;
-    struct arena_chunk *c = fleet->arena;
-    while (c) {
-        struct arena_chunk *next = c->next;
-        free(c);
-        c = next;
-    }
+    arena_free(&fleet->arena);
     free(fleet->devices);
     free(fleet);
 }
 
 void *fleet_alloc(struct fleet *fleet, size_t size_bytes)
 {
-    size_t need = (size_bytes + 15) & ~(size_t)15;
-    struct arena_chunk *c = fleet->arena;
-    if (!c || c->size - c->used < need) {
-        size_t size = need > ARENA_CHUNK_BYTES ? need : ARENA_CHUNK_BYTES;
-        c = xmalloc(sizeof(*c) + size);
-        c->size = size;
-        c->used = 0;
-        if (fleet->arena && need > ARENA_CHUNK_BYTES) {
-            /* A big block goes behind the current chunk so its free space stays usable. */
-            c->next = fleet->arena->next;
-            fleet->arena->next = c;
-        } else {
-            c->next = fleet->arena;
-            fleet->arena = c;
-        }
-    }
-    void *p = c->data + c->used;
-    c->used += need;
-    memset(p, 0, need);
-    return p;
+    return arena_alloc(&fleet->arena, size_bytes);
 }
 
 const char *fleet_strdup(struct fleet *fleet, const char *s)
@@ -71,10 +38,7 @@ const char *fleet_strdup(struct fleet *fleet, const char *s)
 
 const char *fleet_strndup(struct fleet *fleet, const char *s, size_t len)
 {
-    char *p = fleet_alloc(fleet, len + 1);
-    memcpy(p, s, len);
-    p[len] = '\0';
-    return p;
+    return arena_strndup(&fleet->arena, s, len);
 }
 
 struct device *fleet_add_device(struct fleet *fleet, const struct device *dev)

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/arena.h"
 #include "base/errbuf.h"
 
 /* Limits, enforced while loading so a profile cannot make the process run out of
@@ -93,8 +94,6 @@ struct device {
     size_t first_port_index; /* fleet-wide index of ports[0] */
 };
 
-struct arena_chunk;
-
 struct fleet {
     struct device *devices;
     size_t n_devices;
@@ -108,7 +107,7 @@ struct fleet {
      * label set (escaped), and an upper bound on the bytes of one full render. */
     uint64_t label_bytes;
     uint64_t body_bytes_max;
-    struct arena_chunk *arena;
+    struct arena arena;
 };
 
 #define MODEL_DEFAULT_TICK_MS 1000
