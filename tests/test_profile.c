@@ -504,6 +504,22 @@ static void test_profile_every_document_is_checked(void **state)
                 ":3:1: profile: a profile file holds one YAML document; found a second");
 }
 
+/* 1e-320 is a ratio (a subnormal double), 1e400 is not a number a double holds. */
+static void test_profile_tiny_ratio_is_a_ratio(void **state)
+{
+    (void)state;
+    static const char tiny[] = "defaults: {traffic: {rx_error_ratio: 1e-320}}\n" MINIMAL;
+    struct fleet *fleet =
+        load_expect(write_profile("tiny.yaml", tiny, sizeof(tiny) - 1), &stack_budget, NULL);
+    double r = fleet->devices[0].ports[0].spec->traffic.rx_error_ratio;
+    assert_true(r > 0 && r < 1e-300);
+    fleet_free(fleet);
+    static const char huge[] = "defaults: {traffic: {rx_error_ratio: 1e400}}\n" MINIMAL;
+    load_expect(write_profile("huge.yaml", huge, sizeof(huge) - 1), &stack_budget,
+                ":1:38: defaults.traffic.rx_error_ratio: expected a ratio such as 0.35 or 35%, "
+                "got \"1e400\"");
+}
+
 static void test_profile_nul_and_invalid_utf8_are_refused(void **state)
 {
     (void)state;
@@ -939,6 +955,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_profile_fifo_is_refused_without_blocking, make_tmp_dir,
                                         remove_tmp_dir),
         cmocka_unit_test_setup_teardown(test_profile_every_document_is_checked, make_tmp_dir,
+                                        remove_tmp_dir),
+        cmocka_unit_test_setup_teardown(test_profile_tiny_ratio_is_a_ratio, make_tmp_dir,
                                         remove_tmp_dir),
         cmocka_unit_test_setup_teardown(test_profile_nul_and_invalid_utf8_are_refused, make_tmp_dir,
                                         remove_tmp_dir),

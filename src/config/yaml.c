@@ -25,6 +25,7 @@ struct yfile {
     struct arena arena;
     const struct ynode **docs;
     size_t n_docs;
+    size_t cap_docs;
 };
 
 /* ---- messages ------------------------------------------------------------------------- */
@@ -259,6 +260,7 @@ struct builder {
     const struct ynode **anchored;
     size_t *anchored_weight;
     size_t n_anchored;
+    size_t cap_anchored;
     const struct ynode *root;
 };
 
@@ -304,9 +306,12 @@ static int remember_anchor(struct builder *b, const char *anchor, const struct y
 {
     if (!anchor)
         return 0;
-    b->anchored = xrealloc(b->anchored, (b->n_anchored + 1) * sizeof(const struct ynode *));
-    b->anchored_weight =
-        xrealloc(b->anchored_weight, (b->n_anchored + 1) * sizeof(*b->anchored_weight));
+    if (b->n_anchored == b->cap_anchored) {
+        b->cap_anchored = b->cap_anchored ? b->cap_anchored * 2 : 16;
+        b->anchored = xrealloc(b->anchored, b->cap_anchored * sizeof(const struct ynode *));
+        b->anchored_weight =
+            xrealloc(b->anchored_weight, b->cap_anchored * sizeof(*b->anchored_weight));
+    }
     b->anchored[b->n_anchored] = node;
     b->anchored_weight[b->n_anchored] = weight;
     /* A later anchor of the same name wins, as YAML says; strmap_put keeps the first. */
@@ -449,7 +454,10 @@ static int on_event(struct builder *b, const yaml_event_t *ev)
         b->root = NULL;
         return 0;
     case YAML_DOCUMENT_END_EVENT:
-        b->f->docs = xrealloc(b->f->docs, (b->f->n_docs + 1) * sizeof(const struct ynode *));
+        if (b->f->n_docs == b->f->cap_docs) {
+            b->f->cap_docs = b->f->cap_docs ? b->f->cap_docs * 2 : 4;
+            b->f->docs = xrealloc(b->f->docs, b->f->cap_docs * sizeof(const struct ynode *));
+        }
         b->f->docs[b->f->n_docs++] = b->root;
         /* Anchors are local to a document. */
         strmap_cleanup(&b->anchors);
