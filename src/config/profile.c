@@ -4,7 +4,15 @@
  * them does what rows cannot: templates, name patterns, labels, per-port overrides, the
  * fleet-wide uniqueness and budget checks. A device entry with `count: N` is resolved
  * once (ports, overrides, labels) and its N devices share the result, so loading costs
- * time in proportion to the files plus the number of devices, not devices x ports. */
+ * time in proportion to the files plus the number of devices, not devices x ports.
+ *
+ * A new key is one row in the table of the mapping it belongs to, plus the field it fills
+ * in that table's struct (a port setting: struct port_spec in model.h). A new section
+ * (say `links:` at the top) is one row of kind SKIND_LIST or SKIND_MAPPING in top_keys,
+ * its own table of rows for its entries, and the code that turns them into the fleet.
+ * docs/PROFILES.md shows every table between "<!-- keys: NAME -->" markers; the unit test
+ * that compares them prints the table to paste when a row changes (a new table also
+ * needs its name in profile_key_tables[]). */
 #include "config/profile.h"
 
 #include <ctype.h>
