@@ -385,9 +385,11 @@ int schema_apply(const struct schema_ctx *ctx, const struct ynode *node, const c
         const struct skey *row = find_with_base(table, node->pairs[i].key->text, &base);
         char w[YWHERE_BYTES];
         ywhere_key(w, where, row->name);
-        char *field = row->offset == SKEY_NO_FIELD ? NULL : (char *)target + base + row->offset;
-        if (row->kind == SKIND_MAPPING && row->sub)
+        char *field = NULL; /* NULL target: check only */
+        if (target && row->kind == SKIND_MAPPING && row->sub)
             field = (char *)target + base + (row->offset == SKEY_NO_FIELD ? 0 : row->offset);
+        else if (target && row->offset != SKEY_NO_FIELD)
+            field = (char *)target + base + row->offset;
         if (schema_value(ctx, row, node->pairs[i].value, w, field) < 0)
             return -1;
     }

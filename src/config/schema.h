@@ -92,11 +92,11 @@ struct schema_ctx {
 int schema_check(const struct schema_ctx *ctx, const struct ynode *node, const char *where,
                  const struct skey *table);
 /* schema_check(), then parses and range-checks every key present, in document order, and
- * writes its field. Fields of absent keys are left alone. */
+ * writes its field (target NULL: checks only). Fields of absent keys are left alone. */
 int schema_apply(const struct schema_ctx *ctx, const struct ynode *node, const char *where,
                  const struct skey *table, void *target);
-/* Parses one value as row says (kind, bounds) and writes it at field (NULL: check only);
- * for a nested mapping, field is the nested struct. For values whose key is not fixed,
+/* Parses one value as row says (kind, bounds) and writes it at field_out (NULL: check only);
+ * for a nested mapping, field_out is the nested struct. For values whose key is not fixed,
  * such as the values of a free-form mapping. */
 int schema_value(const struct schema_ctx *ctx, const struct skey *row, const struct ynode *node,
                  const char *where, void *field_out);
