@@ -12,9 +12,11 @@
 
 #include "config/profile.h"
 #include "expo/expo.h"
+#include "metrics/budget.h"
 #include "metrics/catalog.h"
 #include "metrics/collectors.h"
 #include "metrics/registry.h"
+#include "serve/exporter.h"
 #include "sim/sim.h"
 
 static double now_seconds(void)
@@ -47,7 +49,9 @@ int main(int argc, char **argv)
         argc > 4 && strcmp(argv[4], "openmetrics") == 0 ? EXPO_OPENMETRICS_100 : EXPO_TEXT_004;
     const char *paths[] = {argv[1]};
     struct fleet *fleet = NULL;
-    if (profile_load(paths, 1, &fleet, &err) < 0) {
+    struct profile_budget budget;
+    catalog_budget(mask, &budget);
+    if (profile_load(paths, 1, &budget, &fleet, &err) < 0) {
         fprintf(stderr, "%s\n", err.msg);
         return 2;
     }
@@ -69,7 +73,7 @@ int main(int argc, char **argv)
         strbuf_reset(&sb);
         struct expo w;
         expo_init(&w, &sb, format, sim_time_ms(sim), 1);
-        struct scrape_ctx ctx = {sim, {mask, 0, fleet->n_devices}, 0};
+        struct scrape_ctx ctx = {.sim = sim, .sel = {mask, 0, fleet->n_devices}};
         double t0 = now_seconds();
         if (registry_collect(&reg, &w, &ctx, &err) < 0) {
             fprintf(stderr, "%s\n", err.msg);

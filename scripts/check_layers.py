@@ -23,7 +23,7 @@ LAYERS = {
 }
 # External library header -> the only files allowed to include it.
 OWNERS = {
-    "yaml.h": {"src/config/profile.c"},
+    "yaml.h": {"src/config/yaml.c"},
     "microhttpd.h": {"src/web/http.c"},
     "libdeflate.h": {"src/serve/compress.c"},
     "crypt.h": {"src/web/auth.c"},

@@ -4,9 +4,23 @@
 #define SWITCHSIM_TEST_STACK_H
 
 #include "config/profile.h"
+#include "metrics/budget.h"
 #include "metrics/catalog.h"
 #include "serve/exporter.h"
 #include "serve/world.h"
+
+static inline const struct profile_budget *stack_budget_of_catalog(void)
+{
+    static struct profile_budget budget;
+    static int filled;
+    if (!filled) {
+        catalog_budget(catalog_all(), &budget);
+        filled = 1;
+    }
+    return &budget;
+}
+/* What the profile loader may let a fleet cost: the catalog's budget for every family. */
+#define stack_budget (*stack_budget_of_catalog())
 
 struct stack {
     struct world *world; /* borrowed from the exporter */
@@ -20,7 +34,7 @@ static inline void stack_init(struct stack *s, const char *profile, uint64_t tic
     const char *paths[] = {profile};
     struct errbuf err;
     struct fleet *fleet = NULL;
-    if (profile_load(paths, 1, &fleet, &err) != 0)
+    if (profile_load(paths, 1, &stack_budget, &fleet, &err) != 0)
         fail_msg("%s", err.msg);
     if (tick_ms)
         fleet->tick_ms = tick_ms;

@@ -155,7 +155,7 @@ static void test_exporter_ticker_advances_without_scrapes(void **state)
     const char *paths[] = {FIXTURE("fixtures/profiles/ok/minimal.yaml")};
     struct fleet *fleet = NULL;
     struct errbuf err;
-    assert_int_equal(profile_load(paths, 1, &fleet, &err), 0);
+    assert_int_equal(profile_load(paths, 1, &stack_budget, &fleet, &err), 0);
     fleet->tick_ms = 100;
     int64_t start_ms = exporter_now_ms() - 350;
     struct world_params params = {1, start_ms, start_ms, {"9.9.9", "abc"}};
@@ -287,7 +287,7 @@ static void test_exporter_swaps_worlds(void **state)
     assert_non_null(strstr(before->data, "\nswitchsim_devices 3 "));
     const char *paths[] = {FIXTURE("fixtures/profiles/ok/minimal.yaml")};
     struct fleet *fleet = NULL;
-    assert_int_equal(profile_load(paths, 1, &fleet, &err), 0);
+    assert_int_equal(profile_load(paths, 1, &stack_budget, &fleet, &err), 0);
     struct world_params params = {7, START_MS, START_MS, {"9.9.9", "abc"}};
     exporter_swap_world(f->exporter, world_new(fleet, &params));
     struct body *after = stack_scrape(&f->st, START_MS + 1000, EXPO_TEXT_004, BODY_IDENTITY, &err);
@@ -316,7 +316,7 @@ static struct world *load_world(const char *profile, uint64_t tick)
     const char *paths[] = {profile};
     struct fleet *fleet = NULL;
     struct errbuf err;
-    if (profile_load(paths, 1, &fleet, &err) != 0)
+    if (profile_load(paths, 1, &stack_budget, &fleet, &err) != 0)
         fail_msg("%s", err.msg);
     struct world_params params = {7, START_MS, START_MS, {"9.9.9", "abc"}};
     return world_new_at(fleet, &params, tick);

@@ -8,6 +8,7 @@
 #include "metrics/collectors.h"
 #include "metrics/registry.h"
 #include "sim/sim.h"
+#include "stack.h"
 
 #define START_MS 1795305600000LL
 
@@ -253,7 +254,7 @@ static char *render_profile_families(const char *path, uint64_t seed, uint64_t t
     const char *paths[] = {path};
     struct fleet *fleet = NULL;
     struct errbuf err;
-    if (profile_load(paths, 1, &fleet, &err) != 0)
+    if (profile_load(paths, 1, &stack_budget, &fleet, &err) != 0)
         fail_msg("%s", err.msg);
     struct sim *sim = sim_new(fleet, seed, START_MS);
     sim_advance_to(sim, tick);
@@ -280,8 +281,14 @@ static char *render_profile_families(const char *path, uint64_t seed, uint64_t t
     if (samples_out)
         *samples_out = w.n_samples;
     assert_int_equal(w.n_samples, catalog_series_count(fleet->n_devices, fleet->n_ports, mask));
-    assert_int_equal(catalog_series_count(fleet->n_devices, fleet->n_ports, catalog_all()),
-                     fleet_series_count(fleet)); /* the load-time limit's count */
+    if (mask == catalog_all()) { /* what the loader's budget counted */
+        assert_int_equal(w.n_samples, fleet->n_ports * stack_budget.series_per_port +
+                                          fleet->n_devices * stack_budget.series_per_device +
+                                          stack_budget.fixed_series);
+        if (sb.len > fleet->body_bytes_max)
+            fail_msg("body of %zu bytes over the load-time bound of %llu", sb.len,
+                     (unsigned long long)fleet->body_bytes_max);
+    }
     collectors_free(c);
     sim_free(sim);
     fleet_free(fleet);
@@ -392,7 +399,7 @@ static void test_render_durations_are_short(void **state)
     const char *paths[] = {FIXTURE("fixtures/profiles/ok/minimal.yaml")};
     struct fleet *fleet = NULL;
     struct errbuf err;
-    assert_int_equal(profile_load(paths, 1, &fleet, &err), 0);
+    assert_int_equal(profile_load(paths, 1, &stack_budget, &fleet, &err), 0);
     struct sim *sim = sim_new(fleet, 1, START_MS);
     struct build_info build = {"1", "2"};
     struct collectors *c = collectors_new(fleet, &build, START_MS);

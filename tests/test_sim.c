@@ -4,6 +4,7 @@
 
 #include "config/profile.h"
 #include "sim/sim.h"
+#include "stack.h"
 
 #define START_MS 1795305600000LL /* 2026-11-22T00:00:00Z: a midnight, for the daily cycle */
 
@@ -12,7 +13,7 @@ static struct fleet *load(const char *rel)
     const char *paths[] = {rel};
     struct fleet *fleet = NULL;
     struct errbuf err;
-    if (profile_load(paths, 1, &fleet, &err) != 0)
+    if (profile_load(paths, 1, &stack_budget, &fleet, &err) != 0)
         fail_msg("%s", err.msg);
     return fleet;
 }

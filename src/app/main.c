@@ -12,6 +12,7 @@
 #include "app/signals.h"
 #include "base/log.h"
 #include "config/profile.h"
+#include "metrics/budget.h"
 #include "metrics/catalog.h"
 #include "model/model.h"
 #include "serve/exporter.h"
@@ -72,7 +73,9 @@ static int reload_profiles(void *ctx, struct errbuf *err)
     int64_t now_ms = exporter_now_ms();
     struct world *old = exporter_world(r->exporter);
     struct fleet *fleet = NULL;
-    int rc = profile_load(r->paths, r->n_paths, &fleet, err);
+    struct profile_budget budget;
+    catalog_budget(r->opts->families, &budget);
+    int rc = profile_load(r->paths, r->n_paths, &budget, &fleet, err);
     if (rc == 0 && fleet->tick_ms != old->fleet->tick_ms) {
         rc =
             errbuf_set(err,
@@ -206,7 +209,9 @@ static int load_and_run(const struct options *opts)
         log_info("Loading profile", LOG_STR("path", paths[i]));
     struct errbuf err;
     struct fleet *fleet = NULL;
-    if (profile_load(paths, n_paths, &fleet, &err) < 0) {
+    struct profile_budget budget;
+    catalog_budget(opts->families, &budget);
+    if (profile_load(paths, n_paths, &budget, &fleet, &err) < 0) {
         /* --check-config is a tool: a plain line. At start-up the logger says it. */
         if (opts->check_config)
             fprintf(stderr, "switchsim: error: %s\n", err.msg);

@@ -37,7 +37,8 @@ static int leading_number(const char *text, int allow_sign, double *out, const c
     errno = 0;
     char *end = NULL;
     double v = strtod(text, &end);
-    if (errno == ERANGE || !isfinite(v))
+    /* ERANGE on underflow (1e-320) still gives the nearest value; only overflow is refused */
+    if (!isfinite(v) || (errno == ERANGE && fabs(v) > 1.0))
         return -1;
     *out = v;
     *end_out = end;

@@ -1,271 +1,475 @@
-/* profile.c - YAML device profiles -> struct fleet (the only user of libyaml).
+/* profile.c - YAML device profiles -> struct fleet.
  *
- * Uses libyaml's document API so every node carries a mark, then walks the tree
- * with a strict schema: unknown keys, duplicate keys, wrong node kinds, bad units
- * and out-of-range values are errors that point at the offending node. */
+ * The schema is the key tables below (config/schema.h): one row per key. The code after
+ * them does what rows cannot: templates, name patterns, labels, per-port overrides, the
+ * fleet-wide uniqueness and budget checks. A device entry with `count: N` is resolved
+ * once (ports, overrides, labels) and its N devices share the result, so loading costs
+ * time in proportion to the files plus the number of devices, not devices x ports.
+ *
+ * A new key is one row in the table of the mapping it belongs to, plus the field it fills
+ * in that table's struct (a port setting: struct port_spec in model.h). A new section
+ * (say `links:` at the top) is one row of kind SKIND_LIST or SKIND_MAPPING in top_keys,
+ * its own table of rows for its entries, and the code that turns them into the fleet.
+ * docs/PROFILES.md shows every table between "<!-- keys: NAME -->" markers; the unit test
+ * that compares them prints the table to paste when a row changes (a new table also
+ * needs its name in profile_key_tables[]). */
 #include "config/profile.h"
 
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <yaml.h>
 
-#include "base/units.h"
 #include "base/xalloc.h"
+#include "config/yaml.h"
 
-#define WHERE_BYTES       256
-#define MAX_PROFILE_BYTES (16u * 1024 * 1024)
+/* ---- the key tables ------------------------------------------------------------------- */
 
-/* Loading state shared by all files of one profile_load() call. */
+/* Fields the tables fill that are not part of the fleet. */
+struct part_keys { /* keys a template and a device share */
+    const char *vendor;
+    const char *model;
+    const struct ynode *labels;
+    const struct ynode *port_groups;
+    const struct ynode *ports;
+};
+
+struct device_keys {
+    const char *name;
+    uint64_t count;
+    uint64_t first;
+    const char *template_name;
+    struct part_keys parts;
+};
+
+struct group_keys {
+    const char *name;
+    uint64_t count;
+    uint64_t first;
+    struct port_spec spec;
+};
+
+struct simulation_keys {
+    uint64_t tick_ms;
+    uint64_t seed;
+};
+
+struct top_keys {
+    const struct ynode *simulation;
+    const struct ynode *defaults;
+    const struct ynode *templates;
+    const struct ynode *devices;
+};
+
+static const char *const link_states[] = {"auto", "up", "down", NULL};
+_Static_assert(LINK_PIN_NONE == 0 && LINK_PIN_UP == 1 && LINK_PIN_DOWN == 2,
+               "link_states[] is indexed by enum link_pin");
+_Static_assert(sizeof(enum link_pin) == sizeof(int), "SKIND_ENUM fields are ints");
+
+#define PS(field) offsetof(struct port_spec, field)
+#define TM(field) offsetof(struct traffic_model, field)
+#define LM(field) offsetof(struct link_model, field)
+#define STR_(x)   #x
+#define STR(x)    STR_(x)
+#define NAME_ROW  .kind = SKIND_NAME, .max_bytes = SWITCHSIM_MAX_NAME_BYTES
+#define TEXT_ROW  .kind = SKIND_TEXT, .max_bytes = SWITCHSIM_MAX_TEXT_BYTES
+#define MS_PER_S  1000ULL
+#define MS_PER_H  (3600 * MS_PER_S)
+#define MS_PER_D  (24 * MS_PER_H)
+
+static const struct skey buffer_keys[] = {
+    {.name = "capacity",
+     .kind = SKIND_SIZE_BYTES,
+     .offset = PS(buffer_capacity_bytes),
+     .min_u = 1024,
+     .max_u = 4ULL << 30,
+     .has_default = 1,
+     .def_u = 4ULL << 20,
+     .doc = "egress buffer size"},
+    {.name = "drain_time",
+     .kind = SKIND_DURATION_MS,
+     .offset = PS(buffer_drain_ms),
+     .min_u = 100,
+     .max_u = MS_PER_H,
+     .has_default = 1,
+     .def_u = 5 * MS_PER_S,
+     .doc = "how long a full buffer takes to empty with no offered load (see "
+            "[SIMULATION.md](SIMULATION.md#buffers))"},
+    {0}};
+
+static const struct skey traffic_keys[] = {
+    {.name = "utilization",
+     .kind = SKIND_RATIO,
+     .offset = TM(utilization),
+     .max_d = 1,
+     .has_default = 1,
+     .def_d = 0.3,
+     .doc = "mean offered load as a fraction of line rate"},
+    {.name = "daily_swing",
+     .kind = SKIND_RATIO,
+     .offset = TM(daily_swing),
+     .max_d = 1,
+     .has_default = 1,
+     .def_d = 0.3,
+     .doc = "amplitude of the daily cycle, relative to the mean"},
+    {.name = "peak_hour",
+     .kind = SKIND_REAL,
+     .offset = TM(peak_hour_utc),
+     .max_d = 24,
+     .max_open = 1,
+     .has_default = 1,
+     .def_d = 15,
+     .doc = "hour of the day (UTC) when the daily cycle peaks; each port peaks within ±1 h of "
+            "it"},
+    {.name = "noise",
+     .kind = SKIND_RATIO,
+     .offset = TM(noise),
+     .max_d = 1,
+     .has_default = 1,
+     .def_d = 0.15,
+     .doc = "standard deviation of the slow random variation, relative to the mean"},
+    {.name = "noise_period",
+     .kind = SKIND_DURATION_MS,
+     .offset = TM(noise_period_ms),
+     .min_u = MS_PER_S,
+     .max_u = 7 * MS_PER_D,
+     .has_default = 1,
+     .def_u = 5 * 60 * MS_PER_S,
+     .doc = "correlation time of that variation (larger = smoother)"},
+    {.name = "port_spread",
+     .kind = SKIND_RATIO,
+     .offset = TM(port_spread),
+     .max_d = 1,
+     .has_default = 1,
+     .def_d = 0.3,
+     .doc = "each port's own mean is `utilization` × (1 ± up to this)"},
+    {.name = "bursts_per_hour",
+     .kind = SKIND_REAL,
+     .offset = TM(bursts_per_hour),
+     .max_d = 3600,
+     .has_default = 1,
+     .def_d = 2,
+     .doc = "mean rate of egress bursts (incast) per port; 0 disables bursts"},
+    {.name = "burst_duration",
+     .kind = SKIND_DURATION_MS,
+     .offset = TM(burst_duration_ms),
+     .min_u = 100,
+     .max_u = MS_PER_H,
+     .has_default = 1,
+     .def_u = 20 * MS_PER_S,
+     .doc = "mean length of a burst"},
+    {.name = "burst_factor",
+     .kind = SKIND_REAL,
+     .offset = TM(burst_factor),
+     .min_d = 1,
+     .max_d = 100,
+     .has_default = 1,
+     .def_d = 3,
+     .doc = "offered egress load is multiplied by this during a burst; above line rate the "
+            "buffer fills"},
+    {.name = "packet_size",
+     .kind = SKIND_SIZE_BYTES,
+     .offset = TM(packet_size_bytes),
+     .min_u = 64,
+     .max_u = 9216,
+     .has_default = 1,
+     .def_u = 800,
+     .doc = "mean frame size; packets = bytes / size"},
+    {.name = "rx_error_ratio",
+     .kind = SKIND_RATIO,
+     .offset = TM(rx_error_ratio),
+     .max_d = 1,
+     .has_default = 1,
+     .def_d = 1e-9,
+     .doc = "fraction of received frames counted in `switch_port_rx_errors_total`"},
+    {0}};
+
+static const struct skey link_keys[] = {
+    {.name = "mtbf",
+     .kind = SKIND_DURATION_MS,
+     .offset = LM(mtbf_ms),
+     .zero_or_min_u = MS_PER_S,
+     .max_u = 365 * MS_PER_D,
+     .zero_means = "never fails",
+     .has_default = 1,
+     .def_u = 0,
+     .doc = "mean time between failures; `0` = the link never fails"},
+    {.name = "mttr",
+     .kind = SKIND_DURATION_MS,
+     .offset = LM(mttr_ms),
+     .min_u = MS_PER_S,
+     .max_u = 30 * MS_PER_D,
+     .has_default = 1,
+     .def_u = 60 * MS_PER_S,
+     .doc = "mean time to repair"},
+    {.name = "state",
+     .kind = SKIND_ENUM,
+     .offset = LM(pin),
+     .choices = link_states,
+     .has_default = 1,
+     .def_enum = LINK_PIN_NONE,
+     .doc = "`up`/`down` pin the link in that state (a pinned-down port is the way to test "
+            "\"port down\" alerts)"},
+    {0}};
+
+static const struct skey settings_keys[] = {
+    {.name = "speed",
+     .kind = SKIND_SPEED_BPS,
+     .offset = PS(speed_bps),
+     .min_u = 1000000ULL,
+     .max_u = 1600000000000ULL,
+     .has_default = 1,
+     .def_u = 10000000000ULL,
+     .doc = "line rate"},
+    {.name = "type",
+     NAME_ROW,
+     .offset = PS(type),
+     .has_default = 1,
+     .def_s = "ethernet",
+     .doc = "transceiver/medium, exposed as `type` on `switch_port_info`"},
+    {.name = "description",
+     TEXT_ROW,
+     .offset = PS(description),
+     .has_default = 1,
+     .def_s = "",
+     .doc = "exposed as `description` on `switch_port_info`"},
+    {.name = "buffer",
+     .kind = SKIND_MAPPING,
+     .offset = SKEY_NO_FIELD,
+     .sub = buffer_keys,
+     .doc_inline = 1},
+    {.name = "traffic",
+     .kind = SKIND_MAPPING,
+     .offset = PS(traffic),
+     .sub = traffic_keys,
+     .doc_inline = 1},
+    {.name = "link", .kind = SKIND_MAPPING, .offset = PS(link), .sub = link_keys, .doc_inline = 1},
+    {0}};
+
+#define PK(field) offsetof(struct part_keys, field)
+static const struct skey part_keys[] = {
+    {.name = "vendor",
+     NAME_ROW,
+     .offset = PK(vendor),
+     .has_default = 1,
+     .def_s = "switchsim",
+     .doc = "shown on `switch_device_info`"},
+    {.name = "model",
+     NAME_ROW,
+     .offset = PK(model),
+     .has_default = 1,
+     .def_s = "generic",
+     .doc = "shown on `switch_device_info`"},
+    {.name = "labels",
+     .kind = SKIND_MAPPING,
+     .offset = PK(labels),
+     .doc = "free-form `name: value` pairs, exposed on `switch_device_info` only (label names: "
+            "letters, digits, `_`, not starting with a digit, at most " STR(
+                SWITCHSIM_MAX_NAME_BYTES) " bytes; not `device`, "
+                                          "`vendor`, `model`, `port`, `job`, `instance` or `__*`; "
+                                          "values are text)"},
+    {.name = "port_groups",
+     .kind = SKIND_LIST,
+     .offset = PK(port_groups),
+     .doc_default = "none (a device: its template's)",
+     .doc = "list of port groups; replaces the template's list when given"},
+    {.name = "ports",
+     .kind = SKIND_MAPPING,
+     .offset = PK(ports),
+     .doc = "per-port overrides: `PORT_NAME: {port settings}`"},
+    {0}};
+
+#define DK(field) offsetof(struct device_keys, field)
+static const struct skey device_keys[] = {
+    {.name = "name",
+     NAME_ROW,
+     .offset = DK(name),
+     .required = 1,
+     .doc = "device name, or a pattern with `{n}` / `{n:03}` (zero-padded) when `count` > 1; at "
+            "most " STR(SWITCHSIM_MAX_NAME_BYTES) " bytes after expansion"},
+    {.name = "count",
+     .kind = SKIND_U64,
+     .offset = DK(count),
+     .min_u = 1,
+     .max_u = SWITCHSIM_MAX_DEVICES,
+     .has_default = 1,
+     .def_u = 1,
+     .doc = "stamp out this many devices from one entry"},
+    {.name = "first",
+     .kind = SKIND_U64,
+     .offset = DK(first),
+     .max_u = 1000000,
+     .has_default = 1,
+     .def_u = 1,
+     .doc = "number of the first device (`leaf{n}` with `first: 5` → `leaf5`, `leaf6`, …)"},
+    {.name = "template",
+     NAME_ROW,
+     .offset = DK(template_name),
+     .doc = "name of a template under `templates`"},
+    {.name = "parts",
+     .kind = SKIND_INCLUDE,
+     .offset = DK(parts),
+     .sub = part_keys,
+     .doc_inline = 1},
+    {0}};
+
+static const struct skey template_keys[] = {
+    {.name = "parts", .kind = SKIND_INCLUDE, .offset = 0, .sub = part_keys, .doc_inline = 1}, {0}};
+
+#define GK(field) offsetof(struct group_keys, field)
+static const struct skey group_keys[] = {
+    {.name = "name",
+     NAME_ROW,
+     .offset = GK(name),
+     .required = 1,
+     .doc = "port name, or a pattern with `{n}` / `{n:03}` when `count` > 1; at most " STR(
+         SWITCHSIM_MAX_NAME_BYTES) " bytes after expansion"},
+    {.name = "count",
+     .kind = SKIND_U64,
+     .offset = GK(count),
+     .min_u = 1,
+     .max_u = SWITCHSIM_MAX_PORTS_PER_DEVICE,
+     .has_default = 1,
+     .def_u = 1,
+     .doc = "ports in the group"},
+    {.name = "first",
+     .kind = SKIND_U64,
+     .offset = GK(first),
+     .max_u = 1000000,
+     .has_default = 1,
+     .def_u = 1,
+     .doc = "number of the first port"},
+    {.name = "settings", .kind = SKIND_INCLUDE, .offset = GK(spec), .sub = settings_keys},
+    {0}};
+
+#define SK(field) offsetof(struct simulation_keys, field)
+static const struct skey simulation_keys[] = {
+    {.name = "tick",
+     .kind = SKIND_DURATION_MS,
+     .offset = SK(tick_ms),
+     .min_u = 100,
+     .max_u = MS_PER_H,
+     .has_default = 1,
+     .def_u = MODEL_DEFAULT_TICK_MS,
+     .doc = "simulation step; every sample carries the time of its tick. All loaded files must "
+            "agree"},
+    {.name = "seed",
+     .kind = SKIND_U64,
+     .offset = SK(seed),
+     .max_u = UINT64_MAX,
+     .doc_default = "1, unless `--seed`",
+     .doc = "random seed; `--seed` overrides it. All loaded files must agree"},
+    {0}};
+
+#define TK(field) offsetof(struct top_keys, field)
+static const struct skey top_keys[] = {
+    {.name = "simulation",
+     .kind = SKIND_MAPPING,
+     .offset = TK(simulation),
+     .doc = "`tick` and `seed`, below"},
+    {.name = "defaults",
+     .kind = SKIND_MAPPING,
+     .offset = TK(defaults),
+     .doc = "port settings applied to every port group of this file before its own keys"},
+    {.name = "templates",
+     .kind = SKIND_MAPPING,
+     .offset = TK(templates),
+     .doc = "reusable device definitions: `NAME: {template}`"},
+    {.name = "devices",
+     .kind = SKIND_LIST,
+     .offset = TK(devices),
+     .required = 1,
+     .doc = "the devices, at least one"},
+    {0}};
+
+/* Values of a device's free-form labels. */
+static const struct skey label_value_row = {.name = "label", TEXT_ROW};
+
+const char *const profile_key_tables[] = {"profile",    "simulation",    "device", "template",
+                                          "port_group", "port_settings", NULL};
+
+const struct skey *profile_keys(const char *table_name)
+{
+    static const struct skey *const tables[] = {top_keys,      simulation_keys, device_keys,
+                                                template_keys, group_keys,      settings_keys};
+    for (size_t i = 0; profile_key_tables[i]; i++)
+        if (strcmp(profile_key_tables[i], table_name) == 0)
+            return tables[i];
+    return NULL;
+}
+
+void profile_port_defaults(struct port_spec *spec)
+{
+    memset(spec, 0, sizeof(*spec));
+    schema_defaults(settings_keys, spec);
+}
+
+/* ---- loading state -------------------------------------------------------------------- */
+
 struct loader {
     struct fleet *fleet;
+    const struct profile_budget *budget;
     struct strset device_names;
     struct errbuf *err;
-    char tick_source[WHERE_BYTES]; /* where the tick was first set, for conflict messages */
+    struct schema_ctx sctx;         /* strings copied into the fleet */
+    struct schema_ctx check;        /* strings only checked */
+    char tick_source[YWHERE_BYTES]; /* where the tick was first set, for conflict messages */
 };
 
-/* One file being walked. */
-struct pctx {
-    struct loader *ld;
-    const char *path;
-    yaml_document_t *doc;
-    struct port_spec defaults;
-};
-
-/* A port group or template as parsed once, stamped out per device. */
+/* A port group as parsed once, stamped out per device. */
 struct group {
     const char *pattern;
     uint64_t first;
     uint64_t count;
     const struct port_spec *spec;
-    yaml_node_t *node;
-    char where[WHERE_BYTES];
+    const struct ynode *node;
+    const struct ynode *name_node;
+    char where[YWHERE_BYTES];
 };
 
 struct devparts {
     const char *vendor;
     const char *model;
-    yaml_node_t *labels[2]; /* template's, then the device's own (later wins) */
-    char labels_where[2][WHERE_BYTES];
-    struct group *groups;
+    const struct ynode *labels[2]; /* template's, then the device's own (later wins) */
+    char labels_where[2][YWHERE_BYTES];
+    const struct group *groups;
     size_t n_groups;
-    yaml_node_t *overrides[2]; /* per-port settings: template's, then the device's */
-    char overrides_where[2][WHERE_BYTES];
+    const struct ynode *overrides[2]; /* per-port settings: template's, then the device's */
+    char overrides_where[2][YWHERE_BYTES];
+};
+
+/* What every device of an entry shares, and what it costs per device. The ports part
+ * depends only on port groups and overrides, the labels part only on labels, so entries
+ * that take both from one template share the template's (a file of 1,000 devices using a
+ * template with 1,024 overrides resolves them once). */
+struct entry {
+    struct port *ports;
+    size_t n_ports;
+    struct label *labels;
+    size_t n_labels;
+    uint64_t port_names_bytes;  /* escaped, all ports */
+    uint64_t port_attr_bytes;   /* type + description, escaped, all ports */
+    uint64_t device_attr_bytes; /* vendor + model + labels, escaped */
 };
 
 struct tmpl {
     const char *name;
     struct devparts parts;
+    struct entry shared; /* its ports part once have_ports, its labels part once have_labels */
+    int have_ports;
+    int have_labels;
 };
 
-static int fail(struct pctx *c, const yaml_node_t *node, const char *where, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-/* "FILE:LINE:COL: WHERE: MESSAGE". libyaml marks are 0-based; people count from 1. */
-static int fail(struct pctx *c, const yaml_node_t *node, const char *where, const char *fmt, ...)
-{
-    char what[ERRBUF_MSG_BYTES];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof(what), fmt, ap);
-    va_end(ap);
-    if (!node)
-        return errbuf_set(c->ld->err, "%s: %s", c->path, what);
-    return errbuf_set(c->ld->err, "%s:%zu:%zu: %s: %s", c->path, node->start_mark.line + 1,
-                      node->start_mark.column + 1, where, what);
-}
-
-static const char *kind_name(const yaml_node_t *node)
-{
-    switch (node->type) {
-    case YAML_SCALAR_NODE:
-        return "a scalar";
-    case YAML_SEQUENCE_NODE:
-        return "a list";
-    case YAML_MAPPING_NODE:
-        return "a mapping";
-    default:
-        return "nothing";
-    }
-}
-
-static yaml_node_t *node_get(struct pctx *c, int id)
-{
-    return yaml_document_get_node(c->doc, id);
-}
-
-static const char *scalar_text(const yaml_node_t *node)
-{
-    return (const char *)node->data.scalar.value;
-}
-
-static int expect_kind(struct pctx *c, yaml_node_t *node, yaml_node_type_t kind, const char *where)
-{
-    if (node->type == kind)
-        return 0;
-    const char *want = kind == YAML_MAPPING_NODE    ? "a mapping"
-                       : kind == YAML_SEQUENCE_NODE ? "a list"
-                                                    : "a scalar";
-    return fail(c, node, where, "expected %s, got %s", want, kind_name(node));
-}
-
-/* Checks that node is a mapping of distinct scalar keys, all in `known`. */
-static int check_mapping(struct pctx *c, yaml_node_t *node, const char *where,
-                         const char *const *known)
-{
-    if (expect_kind(c, node, YAML_MAPPING_NODE, where) < 0)
-        return -1;
-    for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top;
-         p++) {
-        yaml_node_t *key = node_get(c, p->key);
-        if (key->type != YAML_SCALAR_NODE)
-            return fail(c, key, where, "mapping keys must be scalars, got %s", kind_name(key));
-        const char *k = scalar_text(key);
-        for (yaml_node_pair_t *q = node->data.mapping.pairs.start; q < p; q++) {
-            yaml_node_t *earlier = node_get(c, q->key);
-            if (earlier->type == YAML_SCALAR_NODE && strcmp(scalar_text(earlier), k) == 0)
-                return fail(c, key, where, "duplicate key \"%s\" (first at line %zu)", k,
-                            earlier->start_mark.line + 1);
-        }
-        if (!known)
-            continue;
-        int found = 0;
-        for (const char *const *kn = known; *kn; kn++)
-            found |= strcmp(*kn, k) == 0;
-        if (!found) {
-            char list[ERRBUF_MSG_BYTES / 2] = "";
-            size_t n = 0;
-            for (const char *const *kn = known; *kn; kn++) {
-                int w = snprintf(list + n, sizeof(list) - n, "%s%s", n ? ", " : "", *kn);
-                if (w < 0 || (size_t)w >= sizeof(list) - n)
-                    break;
-                n += (size_t)w;
-            }
-            return fail(c, key, where, "unknown key \"%s\" (expected one of: %s)", k, list);
-        }
-    }
-    return 0;
-}
-
-static yaml_node_t *map_get(struct pctx *c, yaml_node_t *map, const char *key)
-{
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
-         p++) {
-        yaml_node_t *k = node_get(c, p->key);
-        if (k->type == YAML_SCALAR_NODE && strcmp(scalar_text(k), key) == 0)
-            return node_get(c, p->value);
-    }
-    return NULL;
-}
-
-/* Builds a "where" path such as "devices[2].traffic.noise"; long paths are cut short,
- * which only shortens a message. */
-static void where_printf(char *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void where_printf(char *out, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(out, WHERE_BYTES, fmt, ap);
-    va_end(ap);
-}
-
-static void where_join(char *out, const char *where, const char *key)
-{
-    where_printf(out, "%s%s%s", where, *where ? "." : "", key);
-}
-
-/* Scalar value of map[key]: 0 and *out unchanged when absent, -1 on error. */
-static int get_scalar(struct pctx *c, yaml_node_t *map, const char *key, const char *where,
-                      yaml_node_t **node_out, char *where_out)
-{
-    yaml_node_t *node = map_get(c, map, key);
-    *node_out = node;
-    where_join(where_out, where, key);
-    if (!node)
-        return 0;
-    if (expect_kind(c, node, YAML_SCALAR_NODE, where_out) < 0)
-        return -1;
-    if (strlen(scalar_text(node)) != node->data.scalar.length)
-        return fail(c, node, where_out, "value contains a NUL character");
-    return 1;
-}
-
-/* Names (free_text = 0) must be non-empty without control characters; free text
- * (descriptions, label values) may be empty and hold tabs and newlines. */
-static int get_string(struct pctx *c, yaml_node_t *map, const char *key, const char *where,
-                      int free_text, const char **out)
-{
-    yaml_node_t *node;
-    char w[WHERE_BYTES];
-    int rc = get_scalar(c, map, key, where, &node, w);
-    if (rc <= 0)
-        return rc;
-    const char *s = scalar_text(node);
-    if (!free_text && *s == '\0')
-        return fail(c, node, w, "must not be empty");
-    for (const char *p = s; *p; p++)
-        if ((unsigned char)*p < 0x20 && !(free_text && (*p == '\t' || *p == '\n')))
-            return fail(c, node, w, "control characters are not allowed");
-    *out = fleet_strdup(c->ld->fleet, s);
-    return 1;
-}
-
-typedef int (*unit_parser)(const char *, uint64_t *, struct errbuf *);
-
-static int get_unit(struct pctx *c, yaml_node_t *map, const char *key, const char *where,
-                    unit_parser parse, uint64_t min, uint64_t max, const char *min_text,
-                    const char *max_text, uint64_t *out)
-{
-    yaml_node_t *node;
-    char w[WHERE_BYTES];
-    int rc = get_scalar(c, map, key, where, &node, w);
-    if (rc <= 0)
-        return rc;
-    struct errbuf why;
-    uint64_t v = 0;
-    if (parse(scalar_text(node), &v, &why) < 0)
-        return fail(c, node, w, "%s", why.msg);
-    if (v < min || v > max)
-        return fail(c, node, w, "%s is out of range [%s, %s]", scalar_text(node), min_text,
-                    max_text);
-    *out = v;
-    return 1;
-}
-
-static int get_real(struct pctx *c, yaml_node_t *map, const char *key, const char *where, int ratio,
-                    double min, double max, int max_open, double *out)
-{
-    yaml_node_t *node;
-    char w[WHERE_BYTES];
-    int rc = get_scalar(c, map, key, where, &node, w);
-    if (rc <= 0)
-        return rc;
-    struct errbuf why;
-    double v = 0;
-    if ((ratio ? units_parse_ratio : units_parse_double)(scalar_text(node), &v, &why) < 0)
-        return fail(c, node, w, "%s", why.msg);
-    if (v < min || v > max || (max_open && v >= max))
-        return fail(c, node, w, "%s is out of range [%g, %g%s", scalar_text(node), min, max,
-                    max_open ? ")" : "]");
-    *out = v;
-    return 1;
-}
-
-static const char *const buffer_keys[] = {"capacity", "drain_time", NULL};
-static const char *const traffic_keys[] = {"utilization",     "daily_swing",    "peak_hour",
-                                           "noise",           "noise_period",   "port_spread",
-                                           "bursts_per_hour", "burst_duration", "burst_factor",
-                                           "packet_size",     "rx_error_ratio", NULL};
-static const char *const link_keys[] = {"mtbf", "mttr", "state", NULL};
-static const char *const settings_keys[] = {"speed",   "type", "description", "buffer",
-                                            "traffic", "link", NULL};
-static const char *const group_keys[] = {"name",        "count",  "first",   "speed", "type",
-                                         "description", "buffer", "traffic", "link",  NULL};
+/* One file being walked. */
+struct pctx {
+    struct loader *ld;
+    struct port_spec defaults;
+    struct tmpl *templates;
+    struct strmap template_index;
+};
 
 #define CHECK(expr)     \
     do {                \
@@ -273,109 +477,32 @@ static const char *const group_keys[] = {"name",        "count",  "first",   "sp
             return -1;  \
     } while (0)
 
-static int parse_buffer(struct pctx *c, yaml_node_t *node, const char *where, struct port_spec *s)
+static const char *intern(void *user, const char *s, size_t len)
 {
-    CHECK(check_mapping(c, node, where, buffer_keys));
-    CHECK(get_unit(c, node, "capacity", where, units_parse_size_bytes, 1024,
-                   4ULL * 1024 * 1024 * 1024, "1KiB", "4GiB", &s->buffer_capacity_bytes));
-    CHECK(get_unit(c, node, "drain_time", where, units_parse_duration_ms, 100, 3600 * 1000, "100ms",
-                   "1h", &s->buffer_drain_ms));
-    return 0;
+    return fleet_strndup(user, s, len);
 }
 
-static int parse_traffic(struct pctx *c, yaml_node_t *node, const char *where,
-                         struct traffic_model *t)
+/* Bytes of s as a label value in the exposition: \\, \" and newline are escaped. */
+static uint64_t escaped_bytes(const char *s)
 {
-    CHECK(check_mapping(c, node, where, traffic_keys));
-    CHECK(get_real(c, node, "utilization", where, 1, 0, 1, 0, &t->utilization));
-    CHECK(get_real(c, node, "daily_swing", where, 1, 0, 1, 0, &t->daily_swing));
-    CHECK(get_real(c, node, "peak_hour", where, 0, 0, 24, 1, &t->peak_hour_utc));
-    CHECK(get_real(c, node, "noise", where, 1, 0, 1, 0, &t->noise));
-    CHECK(get_unit(c, node, "noise_period", where, units_parse_duration_ms, 1000,
-                   7ULL * 86400 * 1000, "1s", "7d", &t->noise_period_ms));
-    CHECK(get_real(c, node, "port_spread", where, 1, 0, 1, 0, &t->port_spread));
-    CHECK(get_real(c, node, "bursts_per_hour", where, 0, 0, 3600, 0, &t->bursts_per_hour));
-    CHECK(get_unit(c, node, "burst_duration", where, units_parse_duration_ms, 100, 3600 * 1000,
-                   "100ms", "1h", &t->burst_duration_ms));
-    CHECK(get_real(c, node, "burst_factor", where, 0, 1, 100, 0, &t->burst_factor));
-    CHECK(get_unit(c, node, "packet_size", where, units_parse_size_bytes, 64, 9216, "64B", "9216B",
-                   &t->packet_size_bytes));
-    CHECK(get_real(c, node, "rx_error_ratio", where, 1, 0, 1, 0, &t->rx_error_ratio));
-    return 0;
+    uint64_t n = 0;
+    for (; *s; s++)
+        n += (*s == '\\' || *s == '"' || *s == '\n') ? 2 : 1;
+    return n;
 }
 
-static int parse_link(struct pctx *c, yaml_node_t *node, const char *where, struct link_model *l)
-{
-    CHECK(check_mapping(c, node, where, link_keys));
-    CHECK(get_unit(c, node, "mtbf", where, units_parse_duration_ms, 0, 365ULL * 86400 * 1000, "0",
-                   "1y", &l->mtbf_ms));
-    if (l->mtbf_ms > 0 && l->mtbf_ms < 1000) {
-        char w[WHERE_BYTES];
-        where_join(w, where, "mtbf");
-        return fail(c, map_get(c, node, "mtbf"), w, "must be 0 (never fails) or at least 1s");
-    }
-    CHECK(get_unit(c, node, "mttr", where, units_parse_duration_ms, 1000, 30ULL * 86400 * 1000,
-                   "1s", "30d", &l->mttr_ms));
-    const char *state = NULL;
-    int rc = get_string(c, node, "state", where, 0, &state);
-    CHECK(rc);
-    if (rc > 0) {
-        if (strcmp(state, "auto") == 0)
-            l->pin = LINK_PIN_NONE;
-        else if (strcmp(state, "up") == 0)
-            l->pin = LINK_PIN_UP;
-        else if (strcmp(state, "down") == 0)
-            l->pin = LINK_PIN_DOWN;
-        else {
-            char w[WHERE_BYTES];
-            where_join(w, where, "state");
-            return fail(c, map_get(c, node, "state"), w,
-                        "expected one of auto, up, down, got \"%s\"", state);
-        }
-    }
-    return 0;
-}
-
-/* Applies the port-setting keys present in `node` on top of *s. `node` must already
- * have passed check_mapping with a key list that includes settings_keys. */
-static int apply_settings(struct pctx *c, yaml_node_t *node, const char *where, struct port_spec *s)
-{
-    CHECK(get_unit(c, node, "speed", where, units_parse_speed_bps, 1000000ULL, 1600000000000ULL,
-                   "1M", "1.6T", &s->speed_bps));
-    CHECK(get_string(c, node, "type", where, 0, &s->type));
-    CHECK(get_string(c, node, "description", where, 1, &s->description));
-    char w[WHERE_BYTES];
-    yaml_node_t *sub;
-    if ((sub = map_get(c, node, "buffer"))) {
-        where_join(w, where, "buffer");
-        CHECK(parse_buffer(c, sub, w, s));
-    }
-    if ((sub = map_get(c, node, "traffic"))) {
-        where_join(w, where, "traffic");
-        CHECK(parse_traffic(c, sub, w, &s->traffic));
-    }
-    if ((sub = map_get(c, node, "link"))) {
-        where_join(w, where, "link");
-        CHECK(parse_link(c, sub, w, &s->link));
-    }
-    return 0;
-}
-
-static const struct port_spec *spec_copy(struct pctx *c, const struct port_spec *s)
-{
-    struct port_spec *copy = fleet_alloc(c->ld->fleet, sizeof(*copy));
-    *copy = *s;
-    return copy;
-}
+/* ---- names ------------------------------------------------------------------------------ */
 
 /* Checks a name pattern: "{n}" or "{n:0W}" (zero-padded to W digits) placeholders only. */
-static int check_pattern(struct pctx *c, yaml_node_t *node, const char *where, const char *pattern,
-                         uint64_t count)
+static int check_pattern(struct pctx *c, const struct ynode *node, const char *where,
+                         const char *pattern, uint64_t count)
 {
     int placeholders = 0;
+    char q[YQUOTE_BYTES];
     for (const char *p = pattern; *p; p++) {
         if (*p == '}')
-            return fail(c, node, where, "unmatched \"}\" in name pattern \"%s\"", pattern);
+            return yfail(c->ld->err, node, where, "unmatched \"}\" in name pattern \"%s\"",
+                         yquote(q, pattern));
         if (*p != '{')
             continue;
         if (strncmp(p, "{n}", 3) == 0) {
@@ -383,468 +510,528 @@ static int check_pattern(struct pctx *c, yaml_node_t *node, const char *where, c
         } else if (strncmp(p, "{n:0", 4) == 0 && p[4] >= '1' && p[4] <= '9' && p[5] == '}') {
             p += 5;
         } else {
-            return fail(c, node, where,
-                        "bad placeholder in name pattern \"%s\" (use {n} or {n:03})", pattern);
+            return yfail(c->ld->err, node, where,
+                         "bad placeholder in name pattern \"%s\" (use {n} or {n:03})",
+                         yquote(q, pattern));
         }
         placeholders++;
     }
     if (count > 1 && placeholders == 0)
-        return fail(c, node, where, "name pattern \"%s\" needs {n} when count is %llu", pattern,
-                    (unsigned long long)count);
+        return yfail(c->ld->err, node, where, "name pattern \"%s\" needs {n} when count is %llu",
+                     yquote(q, pattern), (unsigned long long)count);
     return 0;
 }
 
-static const char *expand_pattern(struct pctx *c, const char *pattern, uint64_t n)
+/* A pattern of at most SWITCHSIM_MAX_NAME_BYTES expands to at most this (each placeholder,
+ * 3 bytes or more, becomes at most 20 digits). */
+#define EXPANDED_BYTES (SWITCHSIM_MAX_NAME_BYTES * 7 + 1)
+
+/* Expands a checked pattern for number n into out; refuses a result over the name limit
+ * (never cuts it). what is "device" or "port". */
+static int expand_pattern(struct pctx *c, const struct ynode *node, const char *where,
+                          const char *what, const char *pattern, uint64_t n,
+                          char out[EXPANDED_BYTES])
 {
-    char out[WHERE_BYTES];
     size_t len = 0;
-    for (const char *p = pattern; *p && len < sizeof(out) - 24; p++) {
+    for (const char *p = pattern; *p; p++) {
         if (*p == '{') {
             int width = p[2] == ':' ? p[4] - '0' : 0;
-            len += (size_t)snprintf(out + len, sizeof(out) - len, "%0*llu", width,
+            len += (size_t)snprintf(out + len, EXPANDED_BYTES - len, "%0*llu", width,
                                     (unsigned long long)n);
-            const char *close = strchr(p, '}'); /* present: check_pattern() ran first */
-            if (!close)
-                break;
-            p = close;
+            p = strchr(p, '}'); /* present: check_pattern() ran first */
         } else {
             out[len++] = *p;
         }
     }
     out[len] = '\0';
-    return fleet_strdup(c->ld->fleet, out);
-}
-
-static int parse_count(struct pctx *c, yaml_node_t *map, const char *where, uint64_t max,
-                       const char *max_text, uint64_t *count, uint64_t *first)
-{
-    CHECK(get_unit(c, map, "count", where, units_parse_u64, 1, max, "1", max_text, count));
-    CHECK(get_unit(c, map, "first", where, units_parse_u64, 0, 1000000, "0", "1000000", first));
-    return 0;
-}
-
-static int parse_groups(struct pctx *c, yaml_node_t *node, const char *where,
-                        struct devparts *parts)
-{
-    CHECK(expect_kind(c, node, YAML_SEQUENCE_NODE, where));
-    size_t n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
-    if (n == 0)
-        return fail(c, node, where, "must list at least one port group");
-    parts->groups = fleet_alloc(c->ld->fleet, n * sizeof(*parts->groups));
-    parts->n_groups = n;
-    for (size_t i = 0; i < n; i++) {
-        struct group *g = &parts->groups[i];
-        yaml_node_t *gn = node_get(c, node->data.sequence.items.start[i]);
-        where_printf(g->where, "%s[%zu]", where, i);
-        CHECK(check_mapping(c, gn, g->where, group_keys));
-        g->node = gn;
-        g->pattern = "";
-        int rc = get_string(c, gn, "name", g->where, 0, &g->pattern);
-        CHECK(rc);
-        if (rc == 0)
-            return fail(c, gn, g->where, "missing required key \"name\"");
-        g->count = 1;
-        g->first = 1;
-        CHECK(parse_count(c, gn, g->where, SWITCHSIM_MAX_PORTS_PER_DEVICE, "1024", &g->count,
-                          &g->first));
-        char w[WHERE_BYTES];
-        where_join(w, g->where, "name");
-        CHECK(check_pattern(c, map_get(c, gn, "name"), w, g->pattern, g->count));
-        struct port_spec spec = c->defaults;
-        CHECK(apply_settings(c, gn, g->where, &spec));
-        g->spec = spec_copy(c, &spec);
+    if (len > SWITCHSIM_MAX_NAME_BYTES) {
+        char q[YQUOTE_BYTES];
+        return yfail(c->ld->err, node, where,
+                     "%s name \"%s\" is %zu bytes, more than the limit of %d", what, yquote(q, out),
+                     len, SWITCHSIM_MAX_NAME_BYTES);
     }
     return 0;
 }
 
-static int check_label_name(struct pctx *c, yaml_node_t *key, const char *where, const char *name)
+/* ---- parts of templates and devices --------------------------------------------------- */
+
+static int parse_groups(struct pctx *c, const struct ynode *node, const char *where,
+                        struct devparts *parts)
+{
+    if (node->n == 0)
+        return yfail(c->ld->err, node, where, "must list at least one port group");
+    struct group *groups = fleet_alloc(c->ld->fleet, node->n * sizeof(*groups));
+    for (size_t i = 0; i < node->n; i++) {
+        struct group *g = &groups[i];
+        const struct ynode *gn = node->items[i];
+        ywhere_index(g->where, where, i);
+        struct group_keys gk;
+        memset(&gk, 0, sizeof(gk));
+        schema_defaults(group_keys, &gk);
+        gk.spec = c->defaults;
+        CHECK(schema_apply(&c->ld->sctx, gn, g->where, group_keys, &gk));
+        g->node = gn;
+        g->name_node = ymap_get(gn, "name");
+        g->pattern = gk.name;
+        g->count = gk.count;
+        g->first = gk.first;
+        char w[YWHERE_BYTES];
+        ywhere_key(w, g->where, "name");
+        CHECK(check_pattern(c, g->name_node, w, g->pattern, g->count));
+        struct port_spec *spec = fleet_alloc(c->ld->fleet, sizeof(*spec));
+        *spec = gk.spec;
+        g->spec = spec;
+    }
+    parts->groups = groups;
+    parts->n_groups = node->n;
+    return 0;
+}
+
+static int check_label_name(struct pctx *c, const struct ynode *key, const char *where,
+                            const char *name)
 {
     static const char *const reserved[] = {"device", "vendor",   "model", "port",
                                            "job",    "instance", NULL};
+    char q[YQUOTE_BYTES];
     int ok = (isalpha((unsigned char)name[0]) || name[0] == '_');
     for (const char *p = name; *p && ok; p++)
         ok = isalnum((unsigned char)*p) || *p == '_';
     if (!ok)
-        return fail(c, key, where,
-                    "invalid label name \"%s\" (letters, digits and _, not starting with a digit)",
-                    name);
+        return yfail(c->ld->err, key, where,
+                     "invalid label name \"%s\" (letters, digits and _, not starting with a digit)",
+                     yquote(q, name));
+    if (key->len > SWITCHSIM_MAX_NAME_BYTES)
+        return yfail(c->ld->err, key, where,
+                     "label name \"%s\" is %zu bytes, more than the limit of %d", yquote(q, name),
+                     key->len, SWITCHSIM_MAX_NAME_BYTES);
     if (strncmp(name, "__", 2) == 0)
-        return fail(c, key, where, "label names starting with __ are reserved");
+        return yfail(c->ld->err, key, where, "label names starting with __ are reserved");
     for (const char *const *r = reserved; *r; r++)
         if (strcmp(*r, name) == 0)
-            return fail(c, key, where, "label name \"%s\" is reserved", name);
+            return yfail(c->ld->err, key, where, "label name \"%s\" is reserved", name);
     return 0;
 }
 
-static int check_labels(struct pctx *c, yaml_node_t *node, const char *where)
+static int check_labels(struct pctx *c, const struct ynode *node, const char *where)
 {
-    CHECK(check_mapping(c, node, where, NULL));
-    for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top;
-         p++) {
-        yaml_node_t *key = node_get(c, p->key);
-        char w[WHERE_BYTES];
-        where_join(w, where, scalar_text(key));
-        CHECK(check_label_name(c, key, w, scalar_text(key)));
-        const char *ignored;
-        CHECK(get_string(c, node, scalar_text(key), where, 1, &ignored));
+    CHECK(ymap_check(c->ld->err, node, where, NULL));
+    for (size_t i = 0; i < node->n; i++) {
+        const struct ynode *key = node->pairs[i].key;
+        char w[YWHERE_BYTES];
+        ywhere_key(w, where, key->text);
+        CHECK(check_label_name(c, key, w, key->text));
+        CHECK(schema_value(&c->ld->check, &label_value_row, node->pairs[i].value, w, NULL));
     }
     return 0;
 }
 
-static int check_overrides(struct pctx *c, yaml_node_t *node, const char *where)
+static int check_overrides(struct pctx *c, const struct ynode *node, const char *where)
 {
-    CHECK(check_mapping(c, node, where, NULL));
-    for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top;
-         p++) {
-        char w[WHERE_BYTES];
-        where_join(w, where, scalar_text(node_get(c, p->key)));
-        yaml_node_t *settings = node_get(c, p->value);
-        CHECK(check_mapping(c, settings, w, settings_keys));
+    CHECK(ymap_check(c->ld->err, node, where, NULL));
+    for (size_t i = 0; i < node->n; i++) {
+        char w[YWHERE_BYTES];
+        ywhere_key(w, where, node->pairs[i].key->text);
         struct port_spec scratch = c->defaults; /* validates values once, up front */
-        CHECK(apply_settings(c, settings, w, &scratch));
+        CHECK(schema_apply(&c->ld->check, node->pairs[i].value, w, settings_keys, &scratch));
     }
     return 0;
 }
 
-/* Parses the keys a template and a device share into parts (slot 0 = template, 1 = device). */
-static int parse_parts(struct pctx *c, yaml_node_t *node, const char *where, int slot,
-                       struct devparts *parts)
+/* Takes what a template or device entry said (slot 0 = template, 1 = device) into parts. */
+static int resolve_parts(struct pctx *c, const struct part_keys *pk, const char *where, int slot,
+                         struct devparts *parts)
 {
-    CHECK(get_string(c, node, "vendor", where, 0, &parts->vendor));
-    CHECK(get_string(c, node, "model", where, 0, &parts->model));
-    yaml_node_t *sub;
-    if ((sub = map_get(c, node, "labels"))) {
-        where_join(parts->labels_where[slot], where, "labels");
-        CHECK(check_labels(c, sub, parts->labels_where[slot]));
-        parts->labels[slot] = sub;
+    parts->vendor = pk->vendor;
+    parts->model = pk->model;
+    if (pk->labels) {
+        ywhere_key(parts->labels_where[slot], where, "labels");
+        CHECK(check_labels(c, pk->labels, parts->labels_where[slot]));
+        parts->labels[slot] = pk->labels;
     }
-    if ((sub = map_get(c, node, "port_groups"))) {
-        char w[WHERE_BYTES];
-        where_join(w, where, "port_groups");
-        CHECK(parse_groups(c, sub, w, parts));
+    if (pk->port_groups) {
+        char w[YWHERE_BYTES];
+        ywhere_key(w, where, "port_groups");
+        CHECK(parse_groups(c, pk->port_groups, w, parts));
     }
-    if ((sub = map_get(c, node, "ports"))) {
-        where_join(parts->overrides_where[slot], where, "ports");
-        CHECK(check_overrides(c, sub, parts->overrides_where[slot]));
-        parts->overrides[slot] = sub;
+    if (pk->ports) {
+        ywhere_key(parts->overrides_where[slot], where, "ports");
+        CHECK(check_overrides(c, pk->ports, parts->overrides_where[slot]));
+        parts->overrides[slot] = pk->ports;
     }
     return 0;
 }
 
-static void collect_labels(struct pctx *c, const struct devparts *parts, struct device *dev)
-{
-    size_t max = 0;
-    for (int s = 0; s < 2; s++)
-        if (parts->labels[s])
-            max += (size_t)(parts->labels[s]->data.mapping.pairs.top -
-                            parts->labels[s]->data.mapping.pairs.start);
-    struct label *labels = fleet_alloc(c->ld->fleet, (max ? max : 1) * sizeof(*labels));
-    size_t n = 0;
-    for (int s = 0; s < 2; s++) {
-        if (!parts->labels[s])
-            continue;
-        for (yaml_node_pair_t *p = parts->labels[s]->data.mapping.pairs.start;
-             p < parts->labels[s]->data.mapping.pairs.top; p++) {
-            const char *name = scalar_text(node_get(c, p->key));
-            const char *value = scalar_text(node_get(c, p->value));
-            size_t i = 0;
-            while (i < n && strcmp(labels[i].name, name) != 0)
-                i++;
-            if (i == n) {
-                labels[n].name = fleet_strdup(c->ld->fleet, name);
-                n++;
-            }
-            labels[i].value = fleet_strdup(c->ld->fleet, value);
-        }
-    }
-    dev->labels = labels;
-    dev->n_labels = n;
-}
+/* ---- one device entry ------------------------------------------------------------------ */
 
-static int apply_overrides(struct pctx *c, const struct devparts *parts, struct device *dev)
-{
-    for (int s = 0; s < 2; s++) {
-        yaml_node_t *ov = parts->overrides[s];
-        if (!ov)
-            continue;
-        for (yaml_node_pair_t *p = ov->data.mapping.pairs.start; p < ov->data.mapping.pairs.top;
-             p++) {
-            yaml_node_t *key = node_get(c, p->key);
-            const char *port_name = scalar_text(key);
-            char w[WHERE_BYTES];
-            where_join(w, parts->overrides_where[s], port_name);
-            size_t i = 0;
-            while (i < dev->n_ports && strcmp(dev->ports[i].name, port_name) != 0)
-                i++;
-            if (i == dev->n_ports)
-                return fail(c, key, w, "device \"%s\" has no port named \"%s\"", dev->name,
-                            port_name);
-            struct port_spec spec = *dev->ports[i].spec;
-            CHECK(apply_settings(c, node_get(c, p->value), w, &spec));
-            dev->ports[i].spec = spec_copy(c, &spec);
-        }
-    }
-    return 0;
-}
-
-static int build_ports(struct pctx *c, const struct devparts *parts, yaml_node_t *dev_node,
-                       const char *where, struct device *dev)
+static int build_ports(struct pctx *c, const struct devparts *parts, const struct ynode *dev_node,
+                       const char *where, const char *dev_name, struct entry *e)
 {
     uint64_t total = 0;
     for (size_t g = 0; g < parts->n_groups; g++)
         total += parts->groups[g].count;
     if (total > SWITCHSIM_MAX_PORTS_PER_DEVICE)
-        return fail(c, dev_node, where, "device \"%s\" has %llu ports, more than the limit of %d",
-                    dev->name, (unsigned long long)total, SWITCHSIM_MAX_PORTS_PER_DEVICE);
-    dev->ports = fleet_alloc(c->ld->fleet, (size_t)total * sizeof(*dev->ports));
-    dev->n_ports = 0;
+        return yfail(c->ld->err, dev_node, where,
+                     "device \"%s\" has %llu ports, more than the limit of %d", dev_name,
+                     (unsigned long long)total, SWITCHSIM_MAX_PORTS_PER_DEVICE);
+    e->ports = fleet_alloc(c->ld->fleet, (size_t)(total ? total : 1) * sizeof(*e->ports));
+    e->n_ports = 0;
     struct strset names;
     strset_init(&names);
     int rc = 0;
     for (size_t g = 0; g < parts->n_groups && rc == 0; g++) {
         const struct group *grp = &parts->groups[g];
-        for (uint64_t k = 0; k < grp->count; k++) {
-            struct port *port = &dev->ports[dev->n_ports];
-            port->name = expand_pattern(c, grp->pattern, grp->first + k);
+        char w[YWHERE_BYTES];
+        ywhere_key(w, grp->where, "name");
+        for (uint64_t k = 0; k < grp->count && rc == 0; k++) {
+            char name[EXPANDED_BYTES];
+            rc = expand_pattern(c, grp->name_node, w, "port", grp->pattern, grp->first + k, name);
+            if (rc < 0)
+                break;
+            struct port *port = &e->ports[e->n_ports];
+            port->name = fleet_strdup(c->ld->fleet, name);
             port->spec = grp->spec;
             if (!strset_add(&names, port->name)) {
-                rc = fail(c, grp->node, grp->where, "duplicate port name \"%s\" on device \"%s\"",
-                          port->name, dev->name);
+                char q[YQUOTE_BYTES];
+                rc = yfail(c->ld->err, grp->node, grp->where,
+                           "duplicate port name \"%s\" on device \"%s\"", yquote(q, port->name),
+                           dev_name);
                 break;
             }
-            dev->n_ports++;
+            e->n_ports++;
         }
     }
     strset_cleanup(&names);
     return rc;
 }
 
-static const char *const simulation_keys[] = {"tick", "seed", NULL};
-static const char *const top_keys[] = {"simulation", "defaults", "templates", "devices", NULL};
-static const char *const template_keys[] = {"vendor",      "model", "labels",
-                                            "port_groups", "ports", NULL};
-static const char *const device_keys[] = {"name",  "count",  "first",       "template", "vendor",
-                                          "model", "labels", "port_groups", "ports",    NULL};
-
-static int parse_simulation(struct pctx *c, yaml_node_t *node)
+static int apply_overrides(struct pctx *c, const struct devparts *parts, const char *dev_name,
+                           struct entry *e)
 {
-    CHECK(check_mapping(c, node, "simulation", simulation_keys));
+    if (!e->ports || (!parts->overrides[0] && !parts->overrides[1]))
+        return 0;
+    struct strmap index;
+    strmap_init(&index);
+    for (size_t i = 0; i < e->n_ports; i++)
+        strmap_put(&index, e->ports[i].name, i, NULL);
+    int rc = 0;
+    for (int s = 0; s < 2 && rc == 0; s++) {
+        const struct ynode *ov = parts->overrides[s];
+        for (size_t p = 0; ov && p < ov->n && rc == 0; p++) {
+            const struct ynode *key = ov->pairs[p].key;
+            char w[YWHERE_BYTES];
+            ywhere_key(w, parts->overrides_where[s], key->text);
+            size_t i = 0;
+            if (!strmap_get(&index, key->text, &i)) {
+                char q[YQUOTE_BYTES];
+                rc = yfail(c->ld->err, key, w, "device \"%s\" has no port named \"%s\"", dev_name,
+                           yquote(q, key->text));
+                break;
+            }
+            struct port_spec *spec = fleet_alloc(c->ld->fleet, sizeof(*spec));
+            *spec = *e->ports[i].spec;
+            rc = schema_apply(&c->ld->sctx, ov->pairs[p].value, w, settings_keys, spec);
+            e->ports[i].spec = spec;
+        }
+    }
+    strmap_cleanup(&index);
+    return rc;
+}
+
+static void collect_labels(struct pctx *c, const struct devparts *parts, struct entry *e)
+{
+    size_t max = 0;
+    for (int s = 0; s < 2; s++)
+        if (parts->labels[s])
+            max += parts->labels[s]->n;
+    e->labels = fleet_alloc(c->ld->fleet, (max ? max : 1) * sizeof(*e->labels));
+    e->n_labels = 0;
+    struct strmap index;
+    strmap_init(&index);
+    for (int s = 0; s < 2; s++) {
+        const struct ynode *l = parts->labels[s];
+        for (size_t p = 0; l && p < l->n; p++) {
+            size_t i = e->n_labels;
+            if (strmap_put(&index, l->pairs[p].key->text, i, &i))
+                e->labels[e->n_labels++].name = fleet_strdup(c->ld->fleet, l->pairs[p].key->text);
+            e->labels[i].value = fleet_strdup(c->ld->fleet, l->pairs[p].value->text);
+        }
+    }
+    strmap_cleanup(&index);
+}
+
+static void port_costs(struct entry *e)
+{
+    e->port_names_bytes = 0;
+    e->port_attr_bytes = 0;
+    for (size_t i = 0; i < e->n_ports; i++) {
+        e->port_names_bytes += escaped_bytes(e->ports[i].name);
+        e->port_attr_bytes +=
+            escaped_bytes(e->ports[i].spec->type) + escaped_bytes(e->ports[i].spec->description);
+    }
+}
+
+static void device_costs(const struct profile_budget *b, const struct devparts *parts,
+                         struct entry *e)
+{
+    e->device_attr_bytes = escaped_bytes(parts->vendor) + escaped_bytes(parts->model);
+    for (size_t i = 0; i < e->n_labels; i++)
+        e->device_attr_bytes +=
+            strlen(e->labels[i].name) + escaped_bytes(e->labels[i].value) + b->label_overhead_bytes;
+}
+
+/* Adds one device's cost to the fleet's and checks the budget. */
+static int add_costs(struct pctx *c, const struct ynode *node, const char *where,
+                     const struct entry *e, const char *dev_name)
+{
+    const struct profile_budget *b = c->ld->budget;
     struct fleet *fleet = c->ld->fleet;
-    uint64_t tick_ms = 0;
-    int rc = get_unit(c, node, "tick", "simulation", units_parse_duration_ms, 100, 3600 * 1000,
-                      "100ms", "1h", &tick_ms);
-    CHECK(rc);
-    if (rc > 0) {
-        yaml_node_t *tn = map_get(c, node, "tick");
-        if (fleet->tick_set && fleet->tick_ms != tick_ms)
-            return fail(c, tn, "simulation.tick", "%s conflicts with the tick of %llums set at %s",
-                        scalar_text(tn), (unsigned long long)fleet->tick_ms, c->ld->tick_source);
+    uint64_t series = (uint64_t)fleet->n_ports * b->series_per_port +
+                      (uint64_t)fleet->n_devices * b->series_per_device + b->fixed_series;
+    if (series > b->max_series)
+        return yfail(c->ld->err, node, where,
+                     "the fleet would expose more than the limit of %llu series",
+                     (unsigned long long)b->max_series);
+    uint64_t dev = escaped_bytes(dev_name);
+    uint64_t n = e->n_ports;
+    fleet->label_bytes +=
+        (n + 1) * dev + e->port_names_bytes + e->port_attr_bytes + e->device_attr_bytes;
+    fleet->body_bytes_max +=
+        n * b->port_fixed_bytes + b->series_per_port * (n * dev + e->port_names_bytes) +
+        b->port_attr_series * e->port_attr_bytes + b->device_fixed_bytes +
+        b->series_per_device * dev + b->device_attr_series * e->device_attr_bytes;
+    char q[YQUOTE_BYTES];
+    if (fleet->label_bytes > b->max_label_bytes)
+        return yfail(c->ld->err, node, where,
+                     "label values (names, descriptions, labels) of the fleet would exceed the "
+                     "limit of %llu bytes at device \"%s\"",
+                     (unsigned long long)b->max_label_bytes, yquote(q, dev_name));
+    if (fleet->body_bytes_max > b->max_body_bytes)
+        return yfail(c->ld->err, node, where,
+                     "a scrape of the fleet could exceed the limit of %llu bytes at device \"%s\"",
+                     (unsigned long long)b->max_body_bytes, yquote(q, dev_name));
+    return 0;
+}
+
+/* An entry's ports and labels: resolved here, or its template's when the entry adds
+ * nothing to them (the first such entry resolves them for the rest). */
+static int resolve_entry(struct pctx *c, struct tmpl *t, const struct part_keys *own,
+                         const struct devparts *parts, const struct ynode *node, const char *where,
+                         const char *first_name, struct entry *e)
+{
+    int share_ports = t && !own->port_groups && !own->ports;
+    int share_labels = t && !own->labels;
+    if (share_ports && t->have_ports) {
+        *e = t->shared; /* its ports part; the labels part is set below */
+    } else {
+        CHECK(build_ports(c, parts, node, where, first_name, e));
+        CHECK(apply_overrides(c, parts, first_name, e));
+        port_costs(e);
+        if (share_ports) {
+            t->shared.ports = e->ports;
+            t->shared.n_ports = e->n_ports;
+            t->shared.port_names_bytes = e->port_names_bytes;
+            t->shared.port_attr_bytes = e->port_attr_bytes;
+            t->have_ports = 1;
+        }
+    }
+    if (share_labels && t->have_labels) {
+        e->labels = t->shared.labels;
+        e->n_labels = t->shared.n_labels;
+    } else {
+        collect_labels(c, parts, e);
+        if (share_labels) {
+            t->shared.labels = e->labels;
+            t->shared.n_labels = e->n_labels;
+            t->have_labels = 1;
+        }
+    }
+    device_costs(c->ld->budget, parts, e);
+    return 0;
+}
+
+/* Adds the entry's devices, named from the pattern, to the fleet. */
+static int stamp_devices(struct pctx *c, const struct device_keys *dk, const struct devparts *parts,
+                         const struct entry *e, const struct ynode *node, const char *where)
+{
+    struct loader *ld = c->ld;
+    const struct ynode *name_node = ymap_get(node, "name");
+    char w[YWHERE_BYTES];
+    ywhere_key(w, where, "name");
+    for (uint64_t k = 0; k < dk->count; k++) {
+        char name[EXPANDED_BYTES];
+        CHECK(expand_pattern(c, name_node, w, "device", dk->name, dk->first + k, name));
+        if (ld->fleet->n_devices >= SWITCHSIM_MAX_DEVICES)
+            return yfail(ld->err, name_node, w, "more than the limit of %d devices",
+                         SWITCHSIM_MAX_DEVICES);
+        struct device dev;
+        memset(&dev, 0, sizeof(dev));
+        dev.name = fleet_strdup(ld->fleet, name);
+        if (!strset_add(&ld->device_names, dev.name)) {
+            char q[YQUOTE_BYTES];
+            return yfail(ld->err, name_node, w, "duplicate device name \"%s\"",
+                         yquote(q, dev.name));
+        }
+        dev.vendor = parts->vendor;
+        dev.model = parts->model;
+        dev.labels = e->labels;
+        dev.n_labels = e->n_labels;
+        dev.ports = e->ports;
+        dev.n_ports = e->n_ports;
+        fleet_add_device(ld->fleet, &dev);
+        CHECK(add_costs(c, node, where, e, dev.name));
+    }
+    return 0;
+}
+
+static int parse_device(struct pctx *c, const struct ynode *node, const char *where)
+{
+    struct loader *ld = c->ld;
+    CHECK(schema_check(&ld->sctx, node, where, device_keys));
+    struct device_keys dk;
+    memset(&dk, 0, sizeof(dk));
+    schema_defaults(device_keys, &dk);
+    struct devparts parts;
+    memset(&parts, 0, sizeof(parts));
+    /* The template first, so the device's own keys apply on top of it. */
+    const struct ynode *tnode = ymap_get(node, "template");
+    size_t ti = 0;
+    struct tmpl *t = tnode && tnode->kind == YNODE_SCALAR && c->templates &&
+                             strmap_get(&c->template_index, tnode->text, &ti)
+                         ? &c->templates[ti]
+                         : NULL;
+    if (t) {
+        parts = t->parts;
+        parts.labels[1] = NULL;
+        parts.overrides[1] = NULL;
+        dk.parts.vendor = parts.vendor;
+        dk.parts.model = parts.model;
+    }
+    CHECK(schema_apply(&ld->sctx, node, where, device_keys, &dk));
+    char w[YWHERE_BYTES];
+    if (dk.template_name && !t) {
+        char q[YQUOTE_BYTES];
+        ywhere_key(w, where, "template");
+        return yfail(ld->err, tnode, w, "unknown template \"%s\"", yquote(q, dk.template_name));
+    }
+    CHECK(resolve_parts(c, &dk.parts, where, 1, &parts));
+    const struct ynode *name_node = ymap_get(node, "name");
+    ywhere_key(w, where, "name");
+    CHECK(check_pattern(c, name_node, w, dk.name, dk.count));
+    if (parts.n_groups == 0)
+        return yfail(ld->err, node, where,
+                     "device needs port_groups (directly or from its template)");
+    char first_name[EXPANDED_BYTES];
+    CHECK(expand_pattern(c, name_node, w, "device", dk.name, dk.first, first_name));
+    struct entry e;
+    memset(&e, 0, sizeof(e));
+    CHECK(resolve_entry(c, t, &dk.parts, &parts, node, where, first_name, &e));
+    return stamp_devices(c, &dk, &parts, &e, node, where);
+}
+
+/* ---- a file ----------------------------------------------------------------------------- */
+
+static int parse_simulation(struct pctx *c, const struct ynode *node)
+{
+    struct loader *ld = c->ld;
+    struct simulation_keys sk;
+    memset(&sk, 0, sizeof(sk));
+    schema_defaults(simulation_keys, &sk);
+    CHECK(schema_apply(&ld->sctx, node, "simulation", simulation_keys, &sk));
+    struct fleet *fleet = ld->fleet;
+    const struct ynode *tn = ymap_get(node, "tick");
+    if (tn) {
+        if (fleet->tick_set && fleet->tick_ms != sk.tick_ms)
+            return yfail(ld->err, tn, "simulation.tick",
+                         "%s conflicts with the tick of %llums set at %s", tn->text,
+                         (unsigned long long)fleet->tick_ms, ld->tick_source);
         if (!fleet->tick_set)
-            where_printf(c->ld->tick_source, "%s:%zu:%zu", c->path, tn->start_mark.line + 1,
-                         tn->start_mark.column + 1);
-        fleet->tick_ms = tick_ms;
+            snprintf(ld->tick_source, sizeof(ld->tick_source), "%s:%zu:%zu", tn->file, tn->line,
+                     tn->column);
+        fleet->tick_ms = sk.tick_ms;
         fleet->tick_set = 1;
     }
-    uint64_t seed = 0;
-    rc = get_unit(c, node, "seed", "simulation", units_parse_u64, 0, UINT64_MAX, "0",
-                  "18446744073709551615", &seed);
-    CHECK(rc);
-    if (rc > 0) {
-        if (fleet->seed_set && fleet->seed != seed)
-            return fail(c, map_get(c, node, "seed"), "simulation.seed",
-                        "conflicts with the seed %llu set by an earlier profile",
-                        (unsigned long long)fleet->seed);
-        fleet->seed = seed;
+    const struct ynode *sn = ymap_get(node, "seed");
+    if (sn) {
+        if (fleet->seed_set && fleet->seed != sk.seed)
+            return yfail(ld->err, sn, "simulation.seed",
+                         "conflicts with the seed %llu set by an earlier profile",
+                         (unsigned long long)fleet->seed);
+        fleet->seed = sk.seed;
         fleet->seed_set = 1;
     }
     return 0;
 }
 
-static int parse_templates(struct pctx *c, yaml_node_t *node, struct tmpl **out, size_t *n_out)
+static int parse_templates(struct pctx *c, const struct ynode *node)
 {
-    CHECK(check_mapping(c, node, "templates", NULL));
-    size_t n = (size_t)(node->data.mapping.pairs.top - node->data.mapping.pairs.start);
-    struct tmpl *t = fleet_alloc(c->ld->fleet, (n ? n : 1) * sizeof(*t));
-    for (size_t i = 0; i < n; i++) {
-        yaml_node_pair_t *p = &node->data.mapping.pairs.start[i];
-        t[i].name = scalar_text(node_get(c, p->key));
-        char w[WHERE_BYTES];
-        where_join(w, "templates", t[i].name);
-        yaml_node_t *body = node_get(c, p->value);
-        CHECK(check_mapping(c, body, w, template_keys));
-        CHECK(parse_parts(c, body, w, 0, &t[i].parts));
-    }
-    *out = t;
-    *n_out = n;
-    return 0;
-}
-
-static int parse_device(struct pctx *c, yaml_node_t *node, const char *where,
-                        const struct tmpl *templates, size_t n_templates)
-{
-    struct loader *ld = c->ld;
-    CHECK(check_mapping(c, node, where, device_keys));
-    const char *pattern = "";
-    int rc = get_string(c, node, "name", where, 0, &pattern);
-    CHECK(rc);
-    if (rc == 0)
-        return fail(c, node, where, "missing required key \"name\"");
-    uint64_t count = 1, first = 1;
-    CHECK(parse_count(c, node, where, SWITCHSIM_MAX_DEVICES, "100000", &count, &first));
-    char w[WHERE_BYTES];
-    where_join(w, where, "name");
-    yaml_node_t *name_node = map_get(c, node, "name");
-    CHECK(check_pattern(c, name_node, w, pattern, count));
-
-    struct devparts parts;
-    memset(&parts, 0, sizeof(parts));
-    const char *tname = NULL;
-    rc = get_string(c, node, "template", where, 0, &tname);
-    CHECK(rc);
-    if (rc > 0) {
-        size_t i = 0;
-        while (i < n_templates && strcmp(templates[i].name, tname) != 0)
-            i++;
-        if (i == n_templates) {
-            where_join(w, where, "template");
-            return fail(c, map_get(c, node, "template"), w, "unknown template \"%s\"", tname);
-        }
-        parts = templates[i].parts;
-        parts.labels[1] = NULL;
-        parts.overrides[1] = NULL;
-    }
-    CHECK(parse_parts(c, node, where, 1, &parts));
-    if (parts.n_groups == 0)
-        return fail(c, node, where, "device needs port_groups (directly or from its template)");
-
-    for (uint64_t k = 0; k < count; k++) {
-        struct device dev;
-        memset(&dev, 0, sizeof(dev));
-        dev.name = expand_pattern(c, pattern, first + k);
-        dev.vendor = parts.vendor ? parts.vendor : "switchsim";
-        dev.model = parts.model ? parts.model : "generic";
-        if (ld->fleet->n_devices >= SWITCHSIM_MAX_DEVICES)
-            return fail(c, name_node, w, "more than the limit of %d devices",
-                        SWITCHSIM_MAX_DEVICES);
-        if (!strset_add(&ld->device_names, dev.name))
-            return fail(c, name_node, w, "duplicate device name \"%s\"", dev.name);
-        collect_labels(c, &parts, &dev);
-        CHECK(build_ports(c, &parts, node, where, &dev));
-        CHECK(apply_overrides(c, &parts, &dev));
-        fleet_add_device(ld->fleet, &dev);
-        if (fleet_series_count(ld->fleet) > SWITCHSIM_MAX_SERIES)
-            return fail(c, node, where, "the fleet would expose more than the limit of %d series",
-                        SWITCHSIM_MAX_SERIES);
+    CHECK(ymap_check(c->ld->err, node, "templates", NULL));
+    c->templates = fleet_alloc(c->ld->fleet, (node->n ? node->n : 1) * sizeof(*c->templates));
+    for (size_t i = 0; i < node->n; i++) {
+        struct tmpl *t = &c->templates[i];
+        t->name = node->pairs[i].key->text;
+        strmap_put(&c->template_index, t->name, i, NULL);
+        char w[YWHERE_BYTES];
+        ywhere_key(w, "templates", t->name);
+        struct part_keys pk;
+        memset(&pk, 0, sizeof(pk));
+        schema_defaults(template_keys, &pk);
+        CHECK(schema_apply(&c->ld->sctx, node->pairs[i].value, w, template_keys, &pk));
+        CHECK(resolve_parts(c, &pk, w, 0, &t->parts));
     }
     return 0;
 }
 
-static int parse_root(struct pctx *c, yaml_node_t *root)
+static int parse_root(struct pctx *c, const struct ynode *root)
 {
-    CHECK(check_mapping(c, root, "profile", top_keys));
-    yaml_node_t *node;
-    if ((node = map_get(c, root, "simulation")))
-        CHECK(parse_simulation(c, node));
-    port_spec_defaults(&c->defaults);
-    if ((node = map_get(c, root, "defaults"))) {
-        CHECK(check_mapping(c, node, "defaults", settings_keys));
-        CHECK(apply_settings(c, node, "defaults", &c->defaults));
-    }
-    struct tmpl *templates = NULL;
-    size_t n_templates = 0;
-    if ((node = map_get(c, root, "templates")))
-        CHECK(parse_templates(c, node, &templates, &n_templates));
-    node = map_get(c, root, "devices");
-    if (!node)
-        return fail(c, root, "profile", "missing required key \"devices\"");
-    CHECK(expect_kind(c, node, YAML_SEQUENCE_NODE, "devices"));
-    size_t n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
-    if (n == 0)
-        return fail(c, node, "devices", "must list at least one device");
-    for (size_t i = 0; i < n; i++) {
-        char w[WHERE_BYTES];
-        where_printf(w, "devices[%zu]", i);
-        CHECK(parse_device(c, node_get(c, node->data.sequence.items.start[i]), w, templates,
-                           n_templates));
+    struct top_keys top;
+    memset(&top, 0, sizeof(top));
+    /* Messages about the root name it "profile"; paths below it start with their key. */
+    CHECK(schema_check(&c->ld->sctx, root, "profile", top_keys));
+    CHECK(schema_apply(&c->ld->sctx, root, "", top_keys, &top));
+    if (top.simulation)
+        CHECK(parse_simulation(c, top.simulation));
+    profile_port_defaults(&c->defaults);
+    if (top.defaults)
+        CHECK(schema_apply(&c->ld->sctx, top.defaults, "defaults", settings_keys, &c->defaults));
+    if (top.templates)
+        CHECK(parse_templates(c, top.templates));
+    if (top.devices->n == 0)
+        return yfail(c->ld->err, top.devices, "devices", "must list at least one device");
+    for (size_t i = 0; i < top.devices->n; i++) {
+        char w[YWHERE_BYTES];
+        ywhere_index(w, "devices", i);
+        CHECK(parse_device(c, top.devices->items[i], w));
     }
     return 0;
 }
 
-static int read_file(const char *path, char **data, size_t *len, struct errbuf *err)
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return errbuf_set(err, "%s: cannot open: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fileno(fp), &st) < 0 || !S_ISREG(st.st_mode)) {
-        fclose(fp);
-        return errbuf_set(err, "%s: not a regular file", path);
-    }
-    if ((uint64_t)st.st_size > MAX_PROFILE_BYTES) {
-        fclose(fp);
-        return errbuf_set(err, "%s: larger than the limit of %u bytes", path, MAX_PROFILE_BYTES);
-    }
-    char *buf = xmalloc((size_t)st.st_size + 1);
-    size_t got = fread(buf, 1, (size_t)st.st_size, fp);
-    int failed = ferror(fp);
-    fclose(fp);
-    if (failed || got != (size_t)st.st_size) {
-        free(buf);
-        return errbuf_set(err, "%s: read error", path);
-    }
-    buf[got] = '\0';
-    *data = buf;
-    *len = got;
-    return 0;
-}
+static const struct yload_limits file_limits = {
+    .max_file_bytes = PROFILE_MAX_FILE_BYTES,
+    .max_depth = PROFILE_MAX_DEPTH,
+    .max_nodes = PROFILE_MAX_NODES,
+};
 
 static int load_file(struct loader *ld, const char *path)
 {
-    char *data = NULL;
-    size_t len = 0;
-    if (read_file(path, &data, &len, ld->err) < 0)
+    struct yfile *f = NULL;
+    if (yfile_load(path, &file_limits, &f, ld->err) < 0)
         return -1;
-    yaml_parser_t parser;
-    yaml_document_t doc;
-    yaml_parser_initialize(&parser);
-    yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
-    int rc = -1;
-    int have_doc = 0;
-    if (!yaml_parser_load(&parser, &doc)) {
-        const yaml_mark_t *m = &parser.problem_mark;
-        if (parser.context)
-            errbuf_set(
-                ld->err, "%s:%zu:%zu: YAML syntax error: %s (%s started at line %zu, column %zu)",
-                path, m->line + 1, m->column + 1, parser.problem ? parser.problem : "",
-                parser.context, parser.context_mark.line + 1, parser.context_mark.column + 1);
-        else
-            errbuf_set(ld->err, "%s:%zu:%zu: YAML syntax error: %s", path, m->line + 1,
-                       m->column + 1, parser.problem ? parser.problem : "unknown error");
-        goto out;
-    }
-    have_doc = 1;
-    struct pctx c = {.ld = ld, .path = path, .doc = &doc};
-    yaml_node_t *root = yaml_document_get_root_node(&doc);
+    int rc;
+    const struct ynode *root = yfile_root(f);
     if (!root) {
-        errbuf_set(ld->err, "%s: profile is empty", path);
-        goto out;
+        rc = errbuf_set(ld->err, "%s: profile is empty", path);
+    } else if (yfile_documents(f) > 1) {
+        rc = yfail(ld->err, yfile_document(f, 1), "profile",
+                   "a profile file holds one YAML document; found a second");
+    } else {
+        struct pctx c;
+        memset(&c, 0, sizeof(c));
+        c.ld = ld;
+        strmap_init(&c.template_index);
+        rc = parse_root(&c, root);
+        strmap_cleanup(&c.template_index);
     }
-    rc = parse_root(&c, root);
-    if (rc == 0) {
-        yaml_document_t extra;
-        if (yaml_parser_load(&parser, &extra)) {
-            yaml_node_t *extra_root = yaml_document_get_root_node(&extra);
-            if (extra_root)
-                rc = fail(&c, extra_root, "profile",
-                          "a profile file holds one YAML document; found a second");
-            yaml_document_delete(&extra);
-        }
-    }
-out:
-    if (have_doc)
-        yaml_document_delete(&doc);
-    yaml_parser_delete(&parser);
-    free(data);
+    yfile_free(f);
     return rc;
 }
 
@@ -892,12 +1079,18 @@ static int load_dir(struct loader *ld, const char *dir)
     return rc;
 }
 
-int profile_load(const char *const *paths, size_t n_paths, struct fleet **out, struct errbuf *err)
+int profile_load(const char *const *paths, size_t n_paths, const struct profile_budget *budget,
+                 struct fleet **out, struct errbuf *err)
 {
     struct loader ld;
     memset(&ld, 0, sizeof(ld));
     ld.fleet = fleet_new();
+    ld.budget = budget;
     ld.err = err;
+    ld.sctx = (struct schema_ctx){.err = err, .intern = intern, .intern_user = ld.fleet};
+    ld.check = (struct schema_ctx){.err = err};
+    ld.fleet->label_bytes = 0;
+    ld.fleet->body_bytes_max = budget->fixed_body_bytes;
     strset_init(&ld.device_names);
     int rc = n_paths ? 0 : errbuf_set(err, "no profile given");
     for (size_t i = 0; i < n_paths && rc == 0; i++) {

@@ -1,19 +1,14 @@
-/* model.c - fleet storage: arena, device list, defaults, string set. */
+/* model.c - fleet storage: arena, device list, string set and map. */
 #include "model/model.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "base/xalloc.h"
-
-#define ARENA_CHUNK_BYTES (64 * 1024)
-
-struct arena_chunk {
-    struct arena_chunk *next;
-    size_t used;
-    size_t size;
-    _Alignas(16) unsigned char data[];
-};
 
 struct fleet *fleet_new(void)
 {
@@ -26,46 +21,24 @@ void fleet_free(struct fleet *fleet)
 {
     if (!fleet)
         return;
-    struct arena_chunk *c = fleet->arena;
-    while (c) {
-        struct arena_chunk *next = c->next;
-        free(c);
-        c = next;
-    }
+    arena_free(&fleet->arena);
     free(fleet->devices);
     free(fleet);
 }
 
 void *fleet_alloc(struct fleet *fleet, size_t size_bytes)
 {
-    size_t need = (size_bytes + 15) & ~(size_t)15;
-    struct arena_chunk *c = fleet->arena;
-    if (!c || c->size - c->used < need) {
-        size_t size = need > ARENA_CHUNK_BYTES ? need : ARENA_CHUNK_BYTES;
-        c = xmalloc(sizeof(*c) + size);
-        c->size = size;
-        c->used = 0;
-        if (fleet->arena && need > ARENA_CHUNK_BYTES) {
-            /* A big block goes behind the current chunk so its free space stays usable. */
-            c->next = fleet->arena->next;
-            fleet->arena->next = c;
-        } else {
-            c->next = fleet->arena;
-            fleet->arena = c;
-        }
-    }
-    void *p = c->data + c->used;
-    c->used += need;
-    memset(p, 0, need);
-    return p;
+    return arena_alloc(&fleet->arena, size_bytes);
 }
 
 const char *fleet_strdup(struct fleet *fleet, const char *s)
 {
-    size_t len = strlen(s);
-    char *p = fleet_alloc(fleet, len + 1);
-    memcpy(p, s, len + 1);
-    return p;
+    return fleet_strndup(fleet, s, strlen(s));
+}
+
+const char *fleet_strndup(struct fleet *fleet, const char *s, size_t len)
+{
+    return arena_strndup(&fleet->arena, s, len);
 }
 
 struct device *fleet_add_device(struct fleet *fleet, const struct device *dev)
@@ -81,42 +54,37 @@ struct device *fleet_add_device(struct fleet *fleet, const struct device *dev)
     return slot;
 }
 
-uint64_t fleet_series_count(const struct fleet *fleet)
+/* A per-process random key, so a profile cannot be crafted to make every name collide
+ * (which would make loading quadratic): read once, from getrandom() or, failing that, the
+ * clock, the pid and an address. */
+static uint64_t hash_key;
+static pthread_once_t hash_key_once = PTHREAD_ONCE_INIT;
+
+static void hash_key_init(void)
 {
-    return (uint64_t)fleet->n_ports * MODEL_SERIES_PER_PORT +
-           (uint64_t)fleet->n_devices * MODEL_SERIES_PER_DEVICE + MODEL_SELF_SERIES;
+    uint64_t key = 0;
+    if (getrandom(&key, sizeof(key), GRND_NONBLOCK) != (ssize_t)sizeof(key)) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        key = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)getpid() ^
+              (uint64_t)(uintptr_t)&key;
+    }
+    hash_key = key;
 }
 
-void port_spec_defaults(struct port_spec *spec)
-{
-    memset(spec, 0, sizeof(*spec));
-    spec->type = "ethernet";
-    spec->description = "";
-    spec->speed_bps = 10000000000ULL; /* 10G */
-    spec->buffer_capacity_bytes = 4ULL * 1024 * 1024;
-    spec->buffer_drain_ms = 5000;
-    spec->traffic.utilization = 0.3;
-    spec->traffic.daily_swing = 0.3;
-    spec->traffic.peak_hour_utc = 15.0;
-    spec->traffic.noise = 0.15;
-    spec->traffic.noise_period_ms = 5 * 60 * 1000;
-    spec->traffic.port_spread = 0.3;
-    spec->traffic.bursts_per_hour = 2.0;
-    spec->traffic.burst_duration_ms = 20000;
-    spec->traffic.burst_factor = 3.0;
-    spec->traffic.packet_size_bytes = 800;
-    spec->traffic.rx_error_ratio = 1e-9;
-    spec->link.mtbf_ms = 0;
-    spec->link.mttr_ms = 60000;
-    spec->link.pin = LINK_PIN_NONE;
-}
-
-/* FNV-1a: short keys, no adversary (names come from the operator's own profiles). */
+/* FNV-1a from a keyed start, then a full mix so the low bits (the slot) depend on every
+ * bit of the state. */
 static size_t str_hash(const char *s)
 {
-    uint64_t h = 1469598103934665603ULL;
+    pthread_once(&hash_key_once, hash_key_init);
+    uint64_t h = 1469598103934665603ULL ^ hash_key;
     for (; *s; s++)
         h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
     return (size_t)h;
 }
 
@@ -163,5 +131,59 @@ int strset_add(struct strset *set, const char *s)
         return 0;
     set->slots[i] = s;
     set->count++;
+    return 1;
+}
+
+void strmap_init(struct strmap *map)
+{
+    map->cap = 64;
+    map->count = 0;
+    map->slots = xcalloc(map->cap, sizeof(*map->slots));
+}
+
+void strmap_cleanup(struct strmap *map)
+{
+    free(map->slots);
+    map->slots = NULL;
+    map->cap = map->count = 0;
+}
+
+static size_t strmap_find(const struct strmap *map, const char *key)
+{
+    size_t i = str_hash(key) & (map->cap - 1);
+    while (map->slots[i].key && strcmp(map->slots[i].key, key) != 0)
+        i = (i + 1) & (map->cap - 1);
+    return i;
+}
+
+int strmap_get(const struct strmap *map, const char *key, size_t *value)
+{
+    size_t i = strmap_find(map, key);
+    if (!map->slots[i].key)
+        return 0;
+    *value = map->slots[i].value;
+    return 1;
+}
+
+int strmap_put(struct strmap *map, const char *key, size_t value, size_t *existing)
+{
+    if ((map->count + 1) * 2 > map->cap) {
+        struct strmap bigger = {xcalloc(map->cap * 2, sizeof(*map->slots)), map->cap * 2, 0};
+        for (size_t i = 0; i < map->cap; i++)
+            if (map->slots[i].key)
+                bigger.slots[strmap_find(&bigger, map->slots[i].key)] = map->slots[i];
+        bigger.count = map->count;
+        free(map->slots);
+        *map = bigger;
+    }
+    size_t i = strmap_find(map, key);
+    if (map->slots[i].key) {
+        if (existing)
+            *existing = map->slots[i].value;
+        return 0;
+    }
+    map->slots[i].key = key;
+    map->slots[i].value = value;
+    map->count++;
     return 1;
 }

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/arena.h"
 #include "base/errbuf.h"
 
 /* Limits, enforced while loading so a profile cannot make the process run out of
@@ -18,10 +19,15 @@
 #define SWITCHSIM_MAX_DEVICES          100000
 #define SWITCHSIM_MAX_PORTS_PER_DEVICE 1024
 #define SWITCHSIM_MAX_SERIES           10000000
-/* Exposed series per port and per device (checked against the renderer by tests). */
-#define MODEL_SERIES_PER_PORT   19
-#define MODEL_SERIES_PER_DEVICE 1
-#define MODEL_SELF_SERIES       21 /* switchsim_* and process_* series */
+/* Bytes of one device, port, type, vendor, model, template or label name (after {n}
+ * expansion), and of one free-text value (description, label value). Longer ones are
+ * rejected, never cut. */
+#define SWITCHSIM_MAX_NAME_BYTES 255
+#define SWITCHSIM_MAX_TEXT_BYTES 4096
+/* Label value bytes all label sets of a fleet hold together (struct fleet.label_bytes). */
+#define SWITCHSIM_MAX_LABEL_BYTES (128ULL * 1024 * 1024)
+/* Bytes of one rendered exposition: a render that would exceed it fails loudly. */
+#define SWITCHSIM_MAX_BODY_BYTES ((uint64_t)2 << 30)
 
 enum link_pin { LINK_PIN_NONE = 0, LINK_PIN_UP, LINK_PIN_DOWN };
 
@@ -77,8 +83,6 @@ struct device {
     size_t first_port_index; /* fleet-wide index of ports[0] */
 };
 
-struct arena_chunk;
-
 struct fleet {
     struct device *devices;
     size_t n_devices;
@@ -88,7 +92,11 @@ struct fleet {
     int tick_set;     /* a profile named the tick (conflicts are errors) */
     uint64_t seed;
     int seed_set;
-    struct arena_chunk *arena;
+    /* Set by the loader from its budget (config/profile.h): label value bytes of every
+     * label set (escaped), and an upper bound on the bytes of one full render. */
+    uint64_t label_bytes;
+    uint64_t body_bytes_max;
+    struct arena arena;
 };
 
 #define MODEL_DEFAULT_TICK_MS 1000
@@ -99,16 +107,11 @@ void fleet_free(struct fleet *fleet); /* NULL is a no-op */
 /* Arena allocation tied to the fleet's lifetime (zeroed memory). */
 void *fleet_alloc(struct fleet *fleet, size_t size_bytes);
 const char *fleet_strdup(struct fleet *fleet, const char *s);
+const char *fleet_strndup(struct fleet *fleet, const char *s, size_t len);
 
-/* Appends a device (copied shallowly; its strings/arrays must be fleet-owned) and
- * assigns first_port_index. Returns the stored device. */
+/* Appends a device (copied shallowly; its strings/arrays must be fleet-owned, and may be
+ * shared with other devices) and assigns first_port_index. Returns the stored device. */
 struct device *fleet_add_device(struct fleet *fleet, const struct device *dev);
-
-/* Number of series a render of this fleet exposes, self-metrics included. */
-uint64_t fleet_series_count(const struct fleet *fleet);
-
-/* Defaults applied before any profile key (documented in docs/PROFILES.md). */
-void port_spec_defaults(struct port_spec *spec);
 
 /* A set of strings (borrowed pointers) for duplicate detection. */
 struct strset {
@@ -121,5 +124,24 @@ void strset_cleanup(struct strset *set);
 /* Returns 1 if s was added, 0 if it was already there. */
 int strset_add(struct strset *set, const char *s);
 int strset_contains(const struct strset *set, const char *s);
+
+/* Names -> index: a map from strings (borrowed pointers, must outlive the map) to size_t.
+ * Insert and lookup take constant expected time. */
+struct strmap_slot {
+    const char *key;
+    size_t value;
+};
+struct strmap {
+    struct strmap_slot *slots;
+    size_t cap;
+    size_t count;
+};
+void strmap_init(struct strmap *map);
+void strmap_cleanup(struct strmap *map);
+/* Adds key -> value and returns 1; if key is present, stores its value in *existing (when
+ * not NULL), changes nothing and returns 0. */
+int strmap_put(struct strmap *map, const char *key, size_t value, size_t *existing);
+/* Returns 1 and stores the value in *value if key is present, else 0. */
+int strmap_get(const struct strmap *map, const char *key, size_t *value);
 
 #endif /* SWITCHSIM_MODEL_H */

@@ -25,7 +25,7 @@
 #include "serve/world.h"
 
 /* Hard cap on one response body: a render that would exceed it fails loudly. */
-#define EXPORTER_MAX_BODY_BYTES ((size_t)2 << 30)
+#define EXPORTER_MAX_BODY_BYTES ((size_t)SWITCHSIM_MAX_BODY_BYTES)
 
 enum body_encoding { BODY_IDENTITY = 0, BODY_GZIP = 1, BODY_ENCODING_COUNT };
 
