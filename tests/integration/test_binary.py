@@ -518,6 +518,96 @@ def hup_and_usr_signals_do_not_stop_a_running_server(binary, wrapper):
         [("3", "10", "10")], records
 
 
+PROMETHEUS_ACCEPT = ("application/openmetrics-text;version=1.0.0,application/openmetrics-text;"
+                     "version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1")
+
+
+@test
+def openmetrics_passes_the_strict_parser(binary, wrapper):
+    """What Prometheus's Accept gets: OpenMetrics 1.0 that prometheus_client's OpenMetrics
+    parser (strict: # EOF, suffixes, UNIT, StateSets) reads, for /metrics and /probe."""
+    from prometheus_client.openmetrics.parser import text_string_to_metric_families
+    with Switchsim(binary, ["--profile", SMALL] + LISTEN, wrapper) as s:
+        for path in ("/metrics", "/probe?target=tor01"):
+            status, headers, body = s.get(path, headers={"Accept": PROMETHEUS_ACCEPT})
+            assert status == 200, (path, status)
+            assert headers["Content-Type"] == \
+                "application/openmetrics-text; version=1.0.0; charset=utf-8", headers
+            fams = {f.name: f for f in text_string_to_metric_families(body.decode())}
+            assert fams["switch_port_rx_packets"].type == "counter"
+            assert fams["switch_port"].type == "info"
+            states = fams["switch_port_oper_state"]
+            assert states.type == "stateset"
+            by_port = {}
+            for sample in states.samples:
+                key = (sample.labels["device"], sample.labels["port"])
+                by_port.setdefault(key, []).append(sample.value)
+            assert by_port and all(sorted(v) == [0] * 6 + [1] for v in by_port.values()), \
+                by_port
+            if path.startswith("/probe"):
+                assert {k[0] for k in by_port} == {"tor01"}
+        status, headers, body = s.get("/metrics")  # no Accept: the text format
+        assert headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"
+        assert s.stop() == 0
+
+
+@test
+def probe_and_sd(binary, wrapper):
+    with Switchsim(binary, ["--profile", SMALL] + LISTEN, wrapper) as s:
+        status, headers, body = s.get("/sd")
+        assert status == 200 and headers["Content-Type"].startswith("application/json")
+        groups = json.loads(body)
+        assert [g["labels"]["instance"] for g in groups] == ["tor01", "tor02", "core1"]
+        assert all(g["targets"] == ["127.0.0.1:%d" % s.port] for g in groups), groups
+        for g in groups:
+            status, _, body = s.get("/probe?target=" + g["labels"]["__param_target"])
+            assert status == 200
+            promtool_check(body)
+        assert s.get("/probe")[0] == 400
+        assert s.get("/probe?target=nope")[0] == 404
+        assert s.stop() == 0
+
+
+@test
+def reload_with_lifecycle_keeps_counters(binary, wrapper):
+    """POST /-/reload with --web.enable-lifecycle: a good edit keeps the counters of the
+    ports that survive; a broken file is refused (500) and the old profiles keep serving."""
+    with tempfile.TemporaryDirectory() as tmp:
+        profile = os.path.join(tmp, "p.yaml")
+        with open(SMALL) as f:
+            text = f.read()
+        with open(profile, "w") as f:
+            f.write(text)
+        with Switchsim(binary, ["--profile", profile, "--web.enable-lifecycle"] + LISTEN,
+                       wrapper) as s:
+            def rx():
+                body = s.get()[2].decode()
+                return {k[1]: int(v[0]) for k, v in parse_samples(body).items()
+                        if k[0] == "switch_port_rx_packets_total"}
+            time.sleep(2.1)
+            before = rx()
+            with open(profile, "w") as f:
+                f.write(text + "  - name: extra1\n    port_groups: [{name: \"e{n}\", count: 1}]\n")
+            req = urllib.request.Request(s.url("/-/reload"), method="POST")
+            with urllib.request.urlopen(req, timeout=30) as r:
+                assert r.status == 200
+            after = rx()
+            assert set(before) < set(after), (sorted(before), sorted(after))
+            assert all(after[k] >= v for k, v in before.items()), (before, after)
+            with open(profile, "w") as f:
+                f.write("devices: [\n")
+            req = urllib.request.Request(s.url("/-/reload"), method="PUT")
+            try:
+                urllib.request.urlopen(req, timeout=30)
+                assert False, "a broken profile was accepted"
+            except urllib.error.HTTPError as e:
+                assert e.code == 500 and b"YAML syntax error" in e.read()
+            body = s.get()[2].decode()
+            assert "\nswitchsim_config_last_reload_successful 0 " in body
+            assert set(rx()) == set(after)
+            assert s.stop() == 0
+
+
 # ---- HTTP limits (docs/LIMITS.md): defaults of src/web/http.h --------------------------------
 REQUEST_TIMEOUT_S = 10       # --web.request-timeout
 MAX_CONNECTIONS_PER_IP = 64  # --web.max-connections-per-ip
