@@ -1,0 +1,30 @@
+#!/bin/sh
+# run.sh - runs check.mjs (Grafana's own libraries checking the shipped dashboards) with the
+# npm packages of package-lock.json, installed once per machine into a cache directory keyed
+# by the hash of package.json, package-lock.json, .npmrc and the node major version:
+#   ${SWITCHSIM_NPM_CACHE:-${XDG_CACHE_HOME:-~/.cache}/switchsim/grafana-npm}/<key>/node_modules
+# A fresh install takes about two minutes and 500 MB; later runs reuse it. Arguments go to
+# check.mjs (--values FILE, --queries-out FILE).
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+for tool in node npm; do
+    command -v "$tool" >/dev/null || { echo "grafana: $tool not found (scripts/deps.sh test installs it)" >&2; exit 1; }
+done
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+key=$(cat "$here/package.json" "$here/package-lock.json" "$here/.npmrc" | sha256sum | cut -c1-16)
+root=${SWITCHSIM_NPM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/switchsim/grafana-npm}
+dir=$root/$key-node$node_major
+if [ ! -f "$dir/.complete" ]; then
+    echo "grafana: installing Grafana's npm packages into $dir (once per lockfile)" >&2
+    tmp=$dir.tmp.$$
+    rm -rf "$tmp"
+    mkdir -p "$tmp"
+    trap 'rm -rf "$tmp"' EXIT INT TERM
+    cp "$here/package.json" "$here/package-lock.json" "$here/.npmrc" "$tmp/"
+    (cd "$tmp" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >&2)
+    touch "$tmp/.complete"
+    rm -rf "$dir"
+    mv "$tmp" "$dir"
+    trap - EXIT INT TERM
+fi
+exec node "$here/check.mjs" --modules "$dir/node_modules" "$@"
