@@ -111,6 +111,7 @@ function schemaCheck(dashboards) {
     const header = [
       "import type * as S from '@grafana/schema';",
       "import type { PromQuery } from '@grafana/prometheus';",
+      "import type { QueryVariableModel } from '@grafana/data';",
       ...Object.entries(PANEL_TYPES).map(([t, p], i) =>
         `import type * as P${i} from '@grafana/schema/dist/esm/raw/composable/${p}'; // ${t}`),
       // JSON carries enum values as plain strings: compare against the enums' values.
@@ -121,7 +122,12 @@ function schemaCheck(dashboards) {
       '  options?: Partial<O>;',
       "  fieldConfig?: { defaults: Omit<S.FieldConfig, 'custom'> & { custom?: Partial<F> }; overrides: S.FieldConfigSource['overrides'] };",
       '}> & { targets?: Target[] };',
+      // Prometheus annotations keep their query beside the generic fields (what the 11.6
+      // AnnotationQueryEditor of @grafana/prometheus reads and writes).
       'type AnnotationOf = Json<Omit<S.AnnotationQuery, "target">> & Partial<Target> & { titleFormat?: string; textFormat?: string; tagKeys?: string; useValueForTime?: boolean; step?: string };',
+      // Query variables also carry the display text of their query (@grafana/data).
+      "type VariableOf = Json<S.VariableModel> & Partial<Pick<QueryVariableModel, 'definition'>>;",
+      "type DashboardOf = Omit<Json<S.Dashboard>, 'annotations' | 'templating'> & { annotations?: { list?: AnnotationOf[] }; templating?: { list?: VariableOf[] } };",
       '',
     ];
     const typeIndex = Object.fromEntries(Object.keys(PANEL_TYPES).map((t, i) => [t, i]));
@@ -133,7 +139,7 @@ function schemaCheck(dashboards) {
       const mark = (what) => { where[out] ??= []; where[out].push([lines.length + 1, what]); };
       const out = path.join(dir, file.replace(/\W/g, '_') + '.ts');
       mark(`${file}`);
-      lines.push(...`export const dashboard = ${JSON.stringify(json, null, 1)} satisfies Json<S.Dashboard>;`.split('\n'));
+      lines.push(...`export const dashboard = ${JSON.stringify(json, null, 1)} satisfies DashboardOf;`.split('\n'));
       for (const a of json.annotations?.list ?? []) {
         mark(`${file}: annotation ${JSON.stringify(a.name)}`);
         lines.push(...`export const annotation_${lines.length} = ${JSON.stringify(a, null, 1)} satisfies AnnotationOf;`.split('\n'));
@@ -241,11 +247,13 @@ function unitCheck(dashboards, data) {
 }
 
 function transformationCheck(dashboards, data) {
+  // The registry itself is filled by the Grafana app at start-up, from these.
+  const known = new Set(Object.values(data.standardTransformers).map((t) => t.id));
   const problems = [];
   for (const { file, json } of dashboards) {
     for (const p of allPanels(json)) {
       for (const t of p.transformations ?? []) {
-        if (!data.standardTransformersRegistry.getIfExists(t.id)) {
+        if (!known.has(t.id)) {
           problems.push(`${file}: panel ${JSON.stringify(p.title)}: transformation ${JSON.stringify(t.id)} is not in Grafana's registry`);
         }
       }
