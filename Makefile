@@ -44,7 +44,7 @@ VALGRIND ?= valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 .PHONY: all run deps deps-test check test unit integration asan valgrind format format-check \
-        tidy install uninstall clean e2e config-check bench bench-tools layers tsan
+        tidy install uninstall clean e2e config-check bench bench-tools layers tsan grafana-check
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/switchsim
@@ -76,7 +76,7 @@ run:
 
 check:
 	@scripts/deps.sh test
-	@$(MAKE) --no-print-directory format-check layers tidy config-check test e2e asan tsan valgrind
+	@$(MAKE) --no-print-directory format-check layers tidy config-check grafana-check test e2e asan tsan valgrind
 	@echo "make check: all suites passed"
 
 deps:
@@ -109,6 +109,10 @@ e2e: $(BUILD)/switchsim
 
 config-check:
 	@tests/config_check.sh
+
+# The dashboards checked by Grafana's own libraries (tests/grafana/; npm install cached per lockfile).
+grafana-check:
+	@tests/grafana/run.sh
 
 # Include order between layers, and each external library used from its one module.
 layers:

@@ -24,6 +24,12 @@ for p in $want; do
         missing="$missing $p"
     fi
 done
+# The dashboard checks (tests/grafana/) need node and npm: Debian's nodejs + npm (Node 18),
+# or a NodeSource nodejs, which carries its own npm (tested with Node 20).
+if [ "${1:-build}" != build ]; then
+    command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+    command -v npm >/dev/null 2>&1 || missing="$missing npm"
+fi
 [ -z "$missing" ] && exit 0
 
 echo "switchsim: installing missing Debian packages:$missing" >&2
