@@ -7,6 +7,7 @@ a range query, counts shown with decimals, tables of zeros, thresholds never dra
 passing "All" to a single-valued variable, duplicate titles, variables without a current
 value, state timelines with more rows than they can draw. Exits non-zero with one line per
 problem."""
+import json
 import os
 import re
 import subprocess
@@ -168,8 +169,37 @@ def lint():
     return problems
 
 
+# The dashboards as they were before these checks (tests/grafana/fixtures/before/), and the
+# defect each check must report in them: proof that the checks can fail.
+BEFORE_DIR = os.path.join(ROOT, "tests", "grafana", "fixtures", "before")
+BEFORE_DEFECTS = [
+    ("switch-fleet.json", "panel 'Busiest ports (rx)': topk()/bottomk() in a range query"),
+    ("switch-fleet.json", "panel 'Fullest egress buffers': topk()/bottomk() in a range query"),
+    ("switch-fleet.json", "panel 'Flaps in the last hour, per port': a table of increase()/changes() lists every zero"),
+    ("switch-fleet.json", "panel 'Flaps in the last hour, per port': a count from increase()/changes() needs decimals 0"),
+    ("switch-fleet.json", "panel 'Flaps in the last hour': a count from increase()/changes() needs decimals 0"),
+    ("switch-fleet.json", "panel 'Fullest egress buffers': thresholds are set but never drawn"),
+    ("switch-fleet.json", "link 'switchsim dashboards' passes device (multi-value or All) to switch-device.json"),
+    ("switch-fleet.json", "two panels are titled 'Ports down'"),
+    ("switch-fleet.json", "variable device has no current value"),
+    ("switch-device.json", "variable port has no current value"),
+    ("switch-device.json", "panel 'Link state': a timeline of every port needs options.perPage"),
+]
+
+
+def self_test():
+    before = []
+    for name in sorted(os.listdir(BEFORE_DIR)):
+        with open(os.path.join(BEFORE_DIR, name), encoding="utf-8") as f:
+            before.append((name, json.load(f)))
+    reported = [line for name, d in before for line in grafana_defects(name, d, before)]
+    return ["self-test: the check for %r reports nothing on the old %s" % (want, name)
+            for name, want in BEFORE_DEFECTS
+            if not any(line.startswith(name + ":") and want in line for line in reported)]
+
+
 if __name__ == "__main__":
-    found = lint()
+    found = lint() + self_test()
     for line in found:
         print(line)
     sys.exit(1 if found else 0)

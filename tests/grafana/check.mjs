@@ -88,10 +88,12 @@ function report(name, problems) {
   }
 }
 
-function loadDashboards() {
-  return fs.readdirSync(DASHBOARD_DIR).filter((f) => f.endsWith('.json')).sort()
-    .map((f) => ({ file: f, json: JSON.parse(fs.readFileSync(path.join(DASHBOARD_DIR, f), 'utf8')) }));
+function loadDashboards(dir = DASHBOARD_DIR, prefix = '') {
+  return fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort()
+    .map((f) => ({ file: prefix + f, json: JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) }));
 }
+// The dashboards as they were before these checks: the self-tests prove the checks fail on them.
+const BEFORE_DIR = path.join(HERE, 'fixtures', 'before');
 
 function allPanels(d) {
   const out = [];
@@ -138,6 +140,7 @@ function schemaCheck(dashboards) {
       const lines = [...header];
       const mark = (what) => { where[out] ??= []; where[out].push([lines.length + 1, what]); };
       const out = path.join(dir, file.replace(/\W/g, '_') + '.ts');
+      lines.push(`// ${file}`);
       mark(`${file}`);
       lines.push(...`export const dashboard = ${JSON.stringify(json, null, 1)} satisfies DashboardOf;`.split('\n'));
       for (const a of json.annotations?.list ?? []) {
@@ -297,7 +300,6 @@ function interpolation(dashboards, values, libs) {
 
   for (const { file, json } of dashboards) {
     const vars = json.templating?.list ?? [];
-    const names = vars.map((v) => v.name);
     for (const v of vars) {
       if (v.type === 'query' && !(v.name in values)) problems.push(`${file}: no sample values for variable ${v.name}`);
     }
@@ -334,9 +336,7 @@ function interpolation(dashboards, values, libs) {
         for (const m of out.expr.matchAll(/(\w+)\s*(!?=)\s*"((?:[^"\\]|\\.)*)"/g)) {
           if (/[|]|\\\\/.test(m[3])) problems.push(`${at}: exact matcher ${m[1]}${m[2]}"${m[3]}" got a regex (use =~ for a multi-value variable)`);
         }
-        for (const n of names) {
-          if (out.expr.includes('$__all')) problems.push(`${at}: $__all reached the query (variable ${n} needs allValue)`);
-        }
+        if (out.expr.includes('$__all')) problems.push(`${at}: $__all reached the query`);
         queries.push({
           dashboard: file, title: panel ? panel.title : where, panel_type: panel ? panel.type : 'annotation',
           refId: t.refId, selection: sel.mode, expr: out.expr, instant: !!t.instant && !t.range,
@@ -352,7 +352,8 @@ function interpolation(dashboards, values, libs) {
 // The type check (about 10 s: @grafana/prometheus's types pull in @grafana/ui's) runs in a
 // worker thread while the main thread loads the runtime libraries.
 if (!isMainThread) {
-  parentPort.postMessage(schemaCheck(loadDashboards()));
+  // One program for the shipped dashboards and the old ones (the self-test).
+  parentPort.postMessage(schemaCheck([...loadDashboards(), ...loadDashboards(BEFORE_DIR, 'before/')]));
 } else {
   const t0 = Date.now();
   const dashboards = loadDashboards();
@@ -371,7 +372,25 @@ if (!isMainThread) {
   const interp = interpolation(dashboards, values, libs);
   report(`interpolation: ${interp.queries.length} queries (one value, several, All) by @grafana/scenes + @grafana/prometheus`, interp.problems);
   if (opts['queries-out']) fs.writeFileSync(opts['queries-out'], JSON.stringify(interp.queries, null, 1) + '\n');
-  report(`schema: ${dashboards.length} dashboards type-check against @grafana/schema and @grafana/prometheus (tsc --strict)`, await schema);
+  const schemaProblems = await schema;
+  report(`schema: ${dashboards.length} dashboards type-check against @grafana/schema and @grafana/prometheus (tsc --strict)`,
+    schemaProblems.filter((p) => !p.startsWith('before/')));
+  // Self-tests: each check fails on a dashboard that has its defect.
+  const old = schemaProblems.filter((p) => p.startsWith('before/'));
+  report('schema self-test: tsc rejects the old dashboards (variables without a current value, incomplete links)', [
+    ...['before/switch-fleet.json', 'before/switch-device.json'].filter((f) => !old.some((p) => p.startsWith(f) && p.includes('"current": {}')))
+      .map((f) => `no error for the empty current of ${f}`),
+    ...(old.some((p) => p.includes('targetBlank')) ? [] : ['no error for the links without targetBlank/icon/tooltip']),
+  ]);
+  const broken = structuredClone(dashboards);
+  const device = broken.find((d) => d.file === 'switch-device.json').json;
+  const victim = allPanels(device).flatMap((p) => p.targets ?? []).find((t) => t.expr.includes('port=~"$port"'));
+  victim.expr = victim.expr.replace('port=~"$port"', 'port="$port"').replace('device="$device"', 'device="$devcie"');
+  const caught = interpolation(broken, values, libs).problems;
+  report('interpolation self-test: a multi-value variable in an exact matcher and a misspelt variable are reported', [
+    ...(caught.some((p) => p.includes('exact matcher port="(')) ? [] : ['port="$port" with several ports was not reported']),
+    ...(caught.some((p) => p.includes('not interpolated: $devcie')) ? [] : ['$devcie was not reported']),
+  ]);
   console.log(`grafana: ${passed} passed, ${failed} failed (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
   process.exit(failed ? 1 : 0);
 }
