@@ -13,7 +13,12 @@
 //                  (the scene's variables: one value, several values, "All") through the
 //                  Prometheus data source's own applyTemplateVariables/interpolateQueryExpr
 //                  (@grafana/prometheus); no dashboard variable may survive, and no
-//                  multi-value selection may land in an exact-match (=, !=) label matcher
+//                  multi-value selection may land in an exact-match (=, !=) label matcher;
+//                  the variables' own label_values() queries are interpolated as
+//                  PrometheusVariableSupport does
+//   self-tests     tsc must reject the dashboards as they were (fixtures/before/), and a
+//                  query mutated to use $port in an exact matcher and a misspelt variable
+//                  must fail the interpolation check
 //
 // Options:
 //   --modules DIR        node_modules with the packages (required)
@@ -327,6 +332,16 @@ function interpolation(dashboards, values, libs) {
       for (const a of json.annotations?.list ?? []) {
         if (a.expr) targets.push({ where: `annotation ${JSON.stringify(a.name)}`, panel: null, t: { refId: 'Anno', expr: a.expr, range: true } });
       }
+      // The variables' own queries, as PrometheusVariableSupport interpolates them (the
+      // selection only matters to variables that follow another).
+      for (const v of vars) {
+        const q = typeof v.query === 'string' ? v.query : v.query?.query;
+        if (v.type !== 'query' || !q) continue;
+        const expr = ds.interpolateString(q, {});
+        if (/\$\{?\w|\[\[/.test(expr)) problems.push(`${file}: variable ${v.name} [${sel.mode}]: not interpolated: ${expr}`);
+        queries.push({ dashboard: file, title: `variable ${v.name}`, panel_type: 'variable', refId: v.name,
+          selection: sel.mode, expr, instant: true, legendFormat: '' });
+      }
       for (const { where, panel, t } of targets) {
         const out = ds.applyTemplateVariables({ ...t }, {}, []);
         const left = [...out.expr.matchAll(/\$\{?(\w+)|\[\[(\w+)/g)].map((m) => m[1] ?? m[2])
@@ -391,6 +406,7 @@ if (!isMainThread) {
     ...(caught.some((p) => p.includes('exact matcher port="(')) ? [] : ['port="$port" with several ports was not reported']),
     ...(caught.some((p) => p.includes('not interpolated: $devcie')) ? [] : ['$devcie was not reported']),
   ]);
-  console.log(`grafana: ${passed} passed, ${failed} failed (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
+  console.log(`grafana: took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(`grafana: ${passed} passed, ${failed} failed`);
   process.exit(failed ? 1 : 0);
 }
