@@ -14,17 +14,25 @@ node_major=$(node -p 'process.versions.node.split(".")[0]')
 key=$(cat "$here/package.json" "$here/package-lock.json" "$here/.npmrc" | sha256sum | cut -c1-16)
 root=${SWITCHSIM_NPM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/switchsim/grafana-npm}
 dir=$root/$key-node$node_major
-if [ ! -f "$dir/.complete" ]; then
+install() {
+    [ -f "$dir/.complete" ] && return 0  # another run finished it while we waited
     echo "grafana: installing Grafana's npm packages into $dir (once per lockfile)" >&2
     tmp=$dir.tmp.$$
-    rm -rf "$tmp"
+    rm -rf "$tmp" "$dir"
     mkdir -p "$tmp"
     trap 'rm -rf "$tmp"' EXIT INT TERM
     cp "$here/package.json" "$here/package-lock.json" "$here/.npmrc" "$tmp/"
     (cd "$tmp" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >&2)
     touch "$tmp/.complete"
-    rm -rf "$dir"
     mv "$tmp" "$dir"
     trap - EXIT INT TERM
+}
+if [ ! -f "$dir/.complete" ]; then
+    mkdir -p "$root"
+    # One install at a time per cache (two checkouts may run make check together).
+    exec 9>"$root/.lock"
+    flock 9
+    install
+    flock -u 9
 fi
 exec node "$here/check.mjs" --modules "$dir/node_modules" "$@"
