@@ -68,6 +68,14 @@ def grafana_defects(name, d, all_dashboards):
                 problems.append(where + ": a timeline of every port needs options.perPage")
             elif (panel_height_px(p) - TIMELINE_CHROME_PX) / per_page < TIMELINE_MIN_ROW_PX:
                 problems.append(where + ": %d rows per page do not fit in %d px" % (per_page, panel_height_px(p)))
+    boxes = [(p.get("title"), p.get("gridPos", {})) for p in d.get("panels", [])]
+    for i, (title, g) in enumerate(boxes):
+        if g.get("x", 0) + g.get("w", 0) > 24:
+            problems.append("%s: panel %r reaches past the 24-column grid" % (name, title))
+        for other, h in boxes[i + 1:]:
+            if (g["x"] < h["x"] + h["w"] and h["x"] < g["x"] + g["w"]
+                    and g["y"] < h["y"] + h["h"] and h["y"] < g["y"] + g["h"]):
+                problems.append("%s: panels %r and %r overlap" % (name, title, other))
     variables = {v.get("name"): v for v in d.get("templating", {}).get("list", [])}
     for vname, v in variables.items():
         cur = v.get("current") or {}
