@@ -44,7 +44,8 @@ VALGRIND ?= valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 .PHONY: all run deps deps-test check test unit integration asan valgrind format format-check \
-        tidy install uninstall clean e2e config-check bench bench-tools layers tsan grafana-check
+        tidy install uninstall clean e2e config-check bench bench-tools layers tsan grafana-check \
+        dashboard-previews
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/switchsim
@@ -113,6 +114,12 @@ config-check:
 # The dashboards checked by Grafana's own libraries (tests/grafana/; npm install cached per lockfile).
 grafana-check:
 	@tests/grafana/run.sh
+
+# PNGs of the time-series panels for the docs, drawn by @grafana/ui in headless Chromium from a
+# real Prometheus (docs/img/dashboards/; not part of check; about 3 minutes).
+dashboard-previews: $(BUILD)/switchsim
+	@scripts/deps.sh previews
+	@/usr/bin/python3 tests/grafana/previews.py
 
 # Include order between layers, and each external library used from its one module.
 layers:

@@ -3,6 +3,7 @@
 #   scripts/deps.sh build   what `make` and `make run` need
 #   scripts/deps.sh test    what `make check` needs (build + test tools)
 #   scripts/deps.sh bench   what `make bench` needs (test + load generator)
+#   scripts/deps.sh previews  what `make dashboard-previews` needs (test + chromium)
 # As root it runs apt-get; otherwise it prints the exact command and exits 1.
 set -eu
 
@@ -10,12 +11,14 @@ BUILD_PKGS="gcc make pkg-config libc6-dev libmicrohttpd-dev libyaml-dev libdefla
 TEST_PKGS="$BUILD_PKGS libcmocka-dev valgrind clang-format clang-tidy curl python3 \
 python3-prometheus-client python3-yaml prometheus docker-compose"
 BENCH_PKGS="$TEST_PKGS wrk zlib1g-dev"
+PREVIEW_PKGS="$TEST_PKGS chromium"
 
 case "${1:-build}" in
 build) want=$BUILD_PKGS ;;
 test) want=$TEST_PKGS ;;
 bench) want=$BENCH_PKGS ;;
-*) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
+previews) want=$PREVIEW_PKGS ;;
+*) echo "usage: $0 build|test|bench|previews" >&2; exit 2 ;;
 esac
 
 missing=""

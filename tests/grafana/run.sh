@@ -4,7 +4,7 @@
 # by the hash of package.json, package-lock.json, .npmrc and the node major version:
 #   ${SWITCHSIM_NPM_CACHE:-${XDG_CACHE_HOME:-~/.cache}/switchsim/grafana-npm}/<key>/node_modules
 # A fresh install takes about two minutes and 500 MB; later runs reuse it. Arguments go to
-# check.mjs (--values FILE, --queries-out FILE).
+# check.mjs (--values FILE, --queries-out FILE); --modules-dir only prints the node_modules path.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 for tool in node npm; do
@@ -34,5 +34,9 @@ if [ ! -f "$dir/.complete" ]; then
     flock 9
     install
     flock -u 9
+fi
+if [ "${1:-}" = --modules-dir ]; then  # for previews.py: where the packages are
+    echo "$dir/node_modules"
+    exit 0
 fi
 exec node "$here/check.mjs" --modules "$dir/node_modules" "$@"
