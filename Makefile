@@ -54,7 +54,7 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fr
 
 .PHONY: all run deps deps-test check test unit integration asan valgrind format format-check \
         tidy install uninstall clean e2e config-check bench bench-tools layers tsan \
-        install-check man FORCE
+        install-check man grafana-check dashboard-previews FORCE
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/switchsim
@@ -98,8 +98,8 @@ run:
 
 check:
 	@scripts/deps.sh test
-	@$(MAKE) --no-print-directory format-check layers tidy config-check install-check test e2e \
-	  asan tsan valgrind
+	@$(MAKE) --no-print-directory format-check layers tidy config-check install-check \
+	  grafana-check test e2e asan tsan valgrind
 	@echo "make check: all suites passed"
 
 deps:
@@ -137,6 +137,16 @@ config-check:
 # make run/install/uninstall, the man page, the systemd unit and bash completion.
 install-check:
 	@tests/install_check.sh
+
+# The dashboards checked by Grafana's own libraries (tests/grafana/; npm install cached per lockfile).
+grafana-check:
+	@tests/grafana/run.sh
+
+# PNGs of the time-series panels for the docs, drawn by @grafana/ui in headless Chromium from a
+# real Prometheus (docs/img/dashboards/; not part of check; about 3 minutes).
+dashboard-previews: $(BUILD)/switchsim
+	@scripts/deps.sh previews
+	@/usr/bin/python3 tests/grafana/previews.py
 
 # Include order between layers, and each external library used from its one module.
 layers:

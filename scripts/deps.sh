@@ -4,6 +4,7 @@
 #                           man page is generated from `switchsim --help`)
 #   scripts/deps.sh test    what `make check` needs (build + test tools)
 #   scripts/deps.sh bench   what `make bench` needs (test + load generator)
+#   scripts/deps.sh previews  what `make dashboard-previews` needs (test + chromium)
 # As root it runs apt-get; otherwise it prints the exact command and exits 1.
 set -eu
 
@@ -11,12 +12,14 @@ BUILD_PKGS="gcc make pkg-config libc6-dev libmicrohttpd-dev libyaml-dev libdefla
 TEST_PKGS="$BUILD_PKGS libcmocka-dev valgrind clang-format clang-tidy curl python3 \
 python3-prometheus-client python3-yaml prometheus docker-compose groff-base"
 BENCH_PKGS="$TEST_PKGS wrk zlib1g-dev"
+PREVIEW_PKGS="$TEST_PKGS chromium"
 
 case "${1:-build}" in
 build) want=$BUILD_PKGS ;;
 test) want=$TEST_PKGS ;;
 bench) want=$BENCH_PKGS ;;
-*) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
+previews) want=$PREVIEW_PKGS ;;
+*) echo "usage: $0 build|test|bench|previews" >&2; exit 2 ;;
 esac
 
 missing=""
@@ -25,6 +28,12 @@ for p in $want; do
         missing="$missing $p"
     fi
 done
+# The dashboard checks (tests/grafana/) need node and npm: Debian's nodejs + npm (Node 18),
+# or a NodeSource nodejs, which carries its own npm (tested with Node 20).
+if [ "${1:-build}" != build ]; then
+    command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+    command -v npm >/dev/null 2>&1 || missing="$missing npm"
+fi
 [ -z "$missing" ] && exit 0
 
 echo "switchsim: installing missing Debian packages:$missing" >&2

@@ -29,13 +29,74 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
-from dashboards import dashboards, queries, substitute  # noqa: E402
+from dashboards import substitute  # noqa: E402
 from switchsim_proc import Switchsim, wait_for  # noqa: E402
 
 PROFILE = os.path.join(HERE, "e2e.yaml")
 PINNED = {"device": "leaf3", "port": "Ethernet4"}
 SCRAPE_INTERVAL = "1s"
 ALERT_TIMEOUT_S = 150
+# The label values the dashboards' variables are set to: e2e.yaml's devices, and the ports of
+# the first device (checked against what Prometheus stores).
+E2E_VALUES = {"device": ["leaf1", "leaf2", "leaf3", "spine1"],
+              "port": ["Ethernet1", "Ethernet2", "Ethernet3", "Ethernet4", "Ethernet5", "Ethernet6",
+                       "Uplink1", "Uplink2"]}
+GRAFANA_CHECK = os.path.join(ROOT, "tests", "grafana", "run.sh")
+GRAFANA_TIMEOUT_S = 600  # a first run installs the npm packages
+# What a ranked panel (topk) may draw over a range.
+TOPK_MAX_SERIES = 10
+RANGE_S = 60  # the span range queries cover (the test has run over a minute by then)
+
+
+class GrafanaQueries:
+    """tests/grafana/run.sh interpolating every dashboard query with Grafana's own code for
+    E2E_VALUES (one value, several, All), started early to overlap the scrape wait."""
+
+    def __init__(self, workdir):
+        self.values = os.path.join(workdir, "values.json")
+        self.out = os.path.join(workdir, "queries.json")
+        self.found = None
+        with open(self.values, "w") as f:
+            json.dump(E2E_VALUES, f)
+        self.log = open(os.path.join(workdir, "grafana.log"), "w+")
+        self.proc = subprocess.Popen([GRAFANA_CHECK, "--values", self.values, "--queries-out", self.out],
+                                     stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def queries(self):
+        if self.found is not None:
+            return self.found
+        try:
+            rc = self.proc.wait(GRAFANA_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            self.stop()
+            raise AssertionError("tests/grafana/run.sh took over %d s" % GRAFANA_TIMEOUT_S)
+        self.log.seek(0)
+        assert rc == 0 and os.path.exists(self.out), "tests/grafana/run.sh failed:\n" + self.log.read()
+        with open(self.out) as f:
+            self.found = json.load(f)
+        return self.found
+
+    def stop(self):
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+        self.log.close()
+
+
+def backend_builtins(expr, scrape_s, step_s, range_s):
+    """Resolves what Grafana's Prometheus backend resolves after the frontend: $__interval is
+    the step, $__rate_interval max(step + scrape interval, 4 * scrape interval), $__range the
+    queried span (pkg/promlib/models/query.go)."""
+    rate_s = max(step_s + scrape_s, 4 * scrape_s)
+    return substitute(expr, {"__interval": "%ds" % step_s, "__rate_interval": "%ds" % rate_s,
+                             "__range": "%ds" % range_s, "__range_s": str(range_s),
+                             "__interval_ms": str(step_s * 1000), "__range_ms": str(range_s * 1000)})
+
+
+def may_be_empty(expr):
+    """Lists of problems (a trailing comparison filter) and alert annotations: empty when
+    nothing is wrong."""
+    return bool(re.search(r"(==|!=|>|<)\s*\d+\s*$", expr)) or "ALERTS{" in expr
 
 
 def free_port():
@@ -131,7 +192,7 @@ def expected_series(binary):
     return int(re.search(r"(\d+) series", out).group(1))
 
 
-def run_checks(binary, prom, sim, results):
+def run_checks(binary, prom, sim, grafana, results):
     def check(name, fn):
         t0 = time.monotonic()
         try:
@@ -172,20 +233,43 @@ def run_checks(binary, prom, sim, results):
         stored = prom.scalar('count({job="switchsim", __name__=~"switch_.*|switchsim_.*"})')
         assert stored == want, "stored %d series, the profile implies %d" % (stored, want)
 
+    def values_match_profile():
+        # The variables' own queries (label_values), as Grafana interpolates them, return
+        # exactly the values the dashboard queries were interpolated with.
+        variables = [q for q in grafana.queries() if q["panel_type"] == "variable"]
+        assert {q["refId"] for q in variables} == set(E2E_VALUES), variables
+        for q in variables:
+            m = re.fullmatch(r"label_values\((?:(.+),\s*)?(\w+)\)", q["expr"])
+            assert m, "not a label_values() query: %r" % q["expr"]
+            params = {"match[]": m.group(1)} if m.group(1) else {}
+            got = prom.api("/api/v1/label/%s/values" % m.group(2), **params)
+            assert sorted(got) == sorted(E2E_VALUES[q["refId"]]), "%s: %s gives %r" % (
+                q["dashboard"], q["expr"], got)
+
     def panels_return_data():
-        values = {"datasource": "prometheus", "__rate_interval": "10s", "__interval": "1s",
-                  "__range": "1h", "device": PINNED["device"], "port": "Ethernet1"}
-        empty = []
-        count = 0
-        for path, d in dashboards():
-            for title, ref, expr in queries(d):
-                q = substitute(expr, values)
-                count += 1
-                if not prom.query(q):
-                    empty.append("%s / panel %r / query %s: %s" % (os.path.basename(path), title,
-                                                                   ref, q))
-        assert count >= 10, "only %d panel queries found" % count
-        assert not empty, "panel queries with no data:\n  " + "\n  ".join(empty)
+        # Every query as Grafana's code interpolates it (tests/grafana/check.mjs), over the
+        # data so far: range queries at a 1 s step, instant queries at the end.
+        found = [q for q in grafana.queries() if q["panel_type"] != "variable"]
+        end = time.time()
+        range_s = RANGE_S
+        empty, ranked, count = [], [], 0
+        for q in found:
+            expr = backend_builtins(q["expr"], 1, 1, range_s)
+            where = "%s / %r / %s [%s]: %s" % (q["dashboard"], q["title"], q["refId"], q["selection"], expr)
+            count += 1
+            if q["instant"]:
+                result = prom.api("/api/v1/query", query=expr, time="%.3f" % end)["result"]
+            else:
+                result = prom.api("/api/v1/query_range", query=expr, start="%.3f" % (end - range_s),
+                                  end="%.3f" % end, step="1")["result"]
+                if re.search(r"\b(topk|bottomk)\(", q["expr"]) and len(result) > TOPK_MAX_SERIES:
+                    ranked.append("%s: %d series" % (where, len(result)))
+            if not result and not may_be_empty(q["expr"]):
+                empty.append(where)
+        assert count >= 30, "only %d interpolated queries" % count
+        assert not empty, "queries with no data:\n  " + "\n  ".join(empty)
+        assert not ranked, "ranked panels drawing more than %d series over the range:\n  %s" % (
+            TOPK_MAX_SERIES, "\n  ".join(ranked))
 
     def only_port_down_fires():
         def firing():
@@ -220,12 +304,17 @@ def run_checks(binary, prom, sim, results):
     check("timestamps accepted (no out-of-bounds, out-of-order or duplicate samples)",
           timestamps_accepted)
     check("stored series equal what the profile implies", series_count)
-    check("every panel query of every dashboard returns data", panels_return_data)
     check("the pinned-down port fires SwitchPortDown and nothing else fires",
           only_port_down_fires)
     # After the alert wait, so the rules' 1m windows are full of samples: rate() divides by
     # the whole window, and a window that is mostly before the first scrape reads low.
     check("recording rules evaluate to plausible values", recording_rules_evaluate)
+    check("the dashboards' variable queries, interpolated by Grafana's code, give E2E_VALUES",
+          values_match_profile)
+    # Last, over the minute of data the alert wait left: ranked panels get a range over which
+    # per-step ranking would change its mind (with 1 s scrapes and a 4 s rate window).
+    check("every dashboard query, interpolated by Grafana's code, returns data; topk panels draw"
+          " at most %d series over %d s" % (TOPK_MAX_SERIES, RANGE_S), panels_return_data)
 
 
 def main():
@@ -235,16 +324,19 @@ def main():
     binary = os.path.abspath(opts.binary)
     workdir = tempfile.mkdtemp(prefix="switchsim-e2e-")
     results = []
-    sim = prom = None
+    sim = prom = grafana = None
     try:
+        grafana = GrafanaQueries(workdir)
         sim = Switchsim(binary, ["--profile", PROFILE, "--web.listen-address", "127.0.0.1:0"])
         prom = Prometheus(write_config(workdir, sim.port), workdir)
-        run_checks(binary, prom, sim, results)
+        run_checks(binary, prom, sim, grafana, results)
     except Exception:  # noqa: BLE001
         results.append(False)
         print("not ok - setting up switchsim and Prometheus", flush=True)
         traceback.print_exc()
     finally:
+        if grafana:
+            grafana.stop()
         if prom:
             prom.stop()
         if sim:
