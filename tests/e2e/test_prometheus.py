@@ -230,7 +230,7 @@ def run_checks(binary, prom, sim, grafana, results):
     def series_count():
         want = expected_series(binary)
         assert prom.scalar('scrape_samples_scraped{job="switchsim"}') == want
-        stored = prom.scalar('count({job="switchsim", __name__=~"switch_.*|switchsim_.*"})')
+        stored = prom.scalar('count({job="switchsim", __name__=~"switch_.*|switchsim_.*|process_.*"})')
         assert stored == want, "stored %d series, the profile implies %d" % (stored, want)
 
     def values_match_profile():
