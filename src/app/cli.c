@@ -278,8 +278,7 @@ static const struct cli_flag flags[] = {
     {"no-timestamps", 0, NULL, NULL, NULL, "expose samples without timestamps",
      apply_no_timestamps},
     {"metrics.port-families", 0, "L", NULL, "all",
-     "comma-separated per-port families to expose, e.g. "
-     "switch_port_link_up,switch_port_rx_packets_total; names in docs/METRICS.md",
+     "comma-separated per-port families to expose, by their full names in docs/METRICS.md",
      apply_families},
     {"check-config", 0, NULL, NULL, NULL, "validate the profiles, print a summary and exit",
      apply_check},

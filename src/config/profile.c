@@ -107,7 +107,10 @@ static const struct skey traffic_keys[] = {
      .max_d = 1,
      .has_default = 1,
      .def_d = 0.3,
-     .doc = "mean offered load as a fraction of line rate"},
+     .doc = "mean offered load as a fraction of line rate, preamble and gap included: "
+            "`rate(bytes)/speed` "
+            "shows × `packet_size`/(`packet_size` + 20), see "
+            "[SIMULATION.md](SIMULATION.md#utilization-in-the-profile-vs-ratebytes--speed)"},
     {.name = "daily_swing",
      .kind = SKIND_RATIO,
      .offset = TM(daily_swing),
@@ -184,7 +187,7 @@ static const struct skey traffic_keys[] = {
      .max_d = 1,
      .has_default = 1,
      .def_d = 1e-9,
-     .doc = "fraction of received frames counted in `switch_port_rx_errors_total`"},
+     .doc = "fraction of received frames counted as receive errors"},
     {0}};
 
 static const struct skey link_keys[] = {
@@ -229,13 +232,13 @@ static const struct skey settings_keys[] = {
      .offset = PS(type),
      .has_default = 1,
      .def_s = "ethernet",
-     .doc = "transceiver/medium, exposed as `type` on `switch_port_info`"},
+     .doc = "transceiver/medium, exposed as the `type` label of the port info family"},
     {.name = "description",
      TEXT_ROW,
      .offset = PS(description),
      .has_default = 1,
      .def_s = "",
-     .doc = "exposed as `description` on `switch_port_info`"},
+     .doc = "exposed as the `description` label of the port info family"},
     {.name = "buffer",
      .kind = SKIND_MAPPING,
      .offset = SKEY_NO_FIELD,

@@ -11,7 +11,7 @@
 /* The identity labels, without their values (counted by the loader). */
 #define PORT_LABELS_BYTES   (sizeof("{device=\"\",port=\"\"}") - 1)
 #define DEVICE_LABELS_BYTES (sizeof("{device=\"\"}") - 1)
-/* switch_port_info's extra labels without type and description (counted by the loader);
+/* The port info family's extra labels without type and description (counted by the loader);
  * the speed label's value ("2.5G", "100M") is at most this long. */
 #define PORT_INFO_EXTRA_BYTES   (sizeof(",speed=\"\",type=\"\",description=\"\"") - 1 + 16)
 #define DEVICE_INFO_EXTRA_BYTES (sizeof(",vendor=\"\",model=\"\"") - 1)

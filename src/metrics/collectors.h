@@ -27,7 +27,7 @@ void collectors_free(struct collectors *c); /* NULL is a no-op */
 /* Registers the device, port and self collectors, in that order (the catalog's order). */
 int collectors_register(struct collectors *c, struct registry *reg);
 
-/* "100G", "25G", "2.5G", "100M": the speed label of switch_port_info. */
+/* "100G", "25G", "2.5G", "100M": the speed label of the port info family. */
 void collectors_speed_label(uint64_t speed_bps, char *out, size_t out_bytes);
 
 #endif /* SWITCHSIM_COLLECTORS_H */
