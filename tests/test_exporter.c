@@ -368,6 +368,32 @@ static void test_exporter_reload_carries_state(void **state)
     stack_cleanup(&twin);
 }
 
+/* The ticker renders ahead only for scrapers that come every tick. */
+static void test_exporter_prerenders_for_frequent_scrapes(void **state)
+{
+    struct fixture *f = *state;
+    struct errbuf err;
+    /* A scrape every other tick: no render ahead. */
+    body_release(stack_scrape(&f->st, START_MS + 1000, EXPO_TEXT_004, BODY_IDENTITY, &err));
+    exporter_advance(f->exporter, START_MS + 2000);
+    exporter_advance(f->exporter, START_MS + 3000);
+    assert_int_equal(exporter_renders(f->exporter, EXPO_TEXT_004), 1);
+    body_release(stack_scrape(&f->st, START_MS + 3000, EXPO_TEXT_004, BODY_IDENTITY, &err));
+    exporter_advance(f->exporter, START_MS + 4000);
+    assert_int_equal(exporter_renders(f->exporter, EXPO_TEXT_004), 2);
+    /* Scraped in ticks 4 and 5: tick 6 is rendered when it begins, and served as is. */
+    body_release(stack_scrape(&f->st, START_MS + 4000, EXPO_TEXT_004, BODY_IDENTITY, &err));
+    body_release(stack_scrape(&f->st, START_MS + 5000, EXPO_TEXT_004, BODY_IDENTITY, &err));
+    assert_int_equal(exporter_renders(f->exporter, EXPO_TEXT_004), 4);
+    exporter_advance(f->exporter, START_MS + 6000);
+    assert_int_equal(exporter_renders(f->exporter, EXPO_TEXT_004), 5);
+    struct body *b = stack_scrape(&f->st, START_MS + 6000, EXPO_TEXT_004, BODY_IDENTITY, &err);
+    assert_int_equal(b->tick, 6);
+    assert_int_equal(exporter_renders(f->exporter, EXPO_TEXT_004), 5);
+    body_release(b);
+    assert_int_equal(exporter_renders(f->exporter, EXPO_OPENMETRICS_100), 0); /* not asked */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -386,6 +412,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_exporter_formats_are_cached_apart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exporter_swaps_worlds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exporter_reload_carries_state, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exporter_prerenders_for_frequent_scrapes, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests_name("exporter", tests, NULL, NULL);
 }

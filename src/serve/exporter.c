@@ -22,6 +22,11 @@ struct exporter {
     struct body *previous[EXPO_FORMAT_COUNT];  /* identity body of an earlier tick: reused */
     size_t size_hint_bytes[EXPO_FORMAT_COUNT]; /* last body size: the next buffer's start */
     struct self_stats self;                    /* the simulator's own activity, across worlds */
+    /* Per format and encoding, one bit per recent tick, bit 0 the current one: whether the
+     * every-device body was scraped in that tick. Two scraped ticks in a row mean scrapes
+     * at least once per tick: the ticker then renders the next tick's body before anyone
+     * asks, so no scrape waits for a render (a slower scraper costs no extra renders). */
+    uint8_t demand[EXPO_FORMAT_COUNT][BODY_ENCODING_COUNT];
 
     pthread_t ticker;
     int ticker_running;
@@ -117,8 +122,12 @@ static void advance_locked(struct exporter *e, int64_t now_ms)
     uint64_t target = sim_tick_at(sim, now_ms);
     if (target <= sim_tick(sim))
         return;
+    uint64_t ticks = target - sim_tick(sim);
     sim_advance_to(sim, target);
     drop_bodies_locked(e);
+    for (int f = 0; f < EXPO_FORMAT_COUNT; f++)
+        for (int c = 0; c < BODY_ENCODING_COUNT; c++)
+            e->demand[f][c] = ticks >= 8 ? 0 : (uint8_t)(e->demand[f][c] << ticks);
 }
 
 static struct body *body_new(char *data, size_t len, size_t cap, const struct sim *sim,
@@ -185,9 +194,11 @@ static struct body *gzip_locked(struct exporter *e, const struct body *plain, st
     return body_new(data, len, len, e->world->sim, plain->format, BODY_GZIP);
 }
 
-/* Caller holds e->lock. The shared every-device body of this tick, rendered if needed. */
-static struct body *full_body_locked(struct exporter *e, enum expo_format format,
-                                     enum body_encoding encoding, struct errbuf *err)
+/* Caller holds e->lock. Fills the tick's shared every-device body of this format and
+ * encoding if it is not there yet; returns it (the exporter's reference, not the caller's)
+ * or NULL with err. */
+static struct body *fill_full_body_locked(struct exporter *e, enum expo_format format,
+                                          enum body_encoding encoding, struct errbuf *err)
 {
     struct body **slot = e->current[format];
     if (!slot[BODY_IDENTITY]) {
@@ -208,7 +219,15 @@ static struct body *full_body_locked(struct exporter *e, enum expo_format format
     }
     if (encoding == BODY_GZIP && !slot[BODY_GZIP])
         slot[BODY_GZIP] = gzip_locked(e, slot[BODY_IDENTITY], err);
-    struct body *b = slot[encoding];
+    return slot[encoding];
+}
+
+/* Caller holds e->lock. The shared every-device body of this tick, rendered if needed, with
+ * a reference for the caller. */
+static struct body *full_body_locked(struct exporter *e, enum expo_format format,
+                                     enum body_encoding encoding, struct errbuf *err)
+{
+    struct body *b = fill_full_body_locked(e, format, encoding, err);
     if (b)
         body_retain(b);
     return b;
@@ -234,6 +253,18 @@ static struct body *device_body_locked(struct exporter *e, size_t device,
     return gz;
 }
 
+/* Caller holds e->lock, just after a new tick began: renders the bodies that were scraped
+ * in each of the last two ticks (see demand). A failure is left for the scrape to report. */
+static void prerender_locked(struct exporter *e)
+{
+    for (int f = 0; f < EXPO_FORMAT_COUNT; f++)
+        for (int c = 0; c < BODY_ENCODING_COUNT; c++)
+            if ((e->demand[f][c] & 6) == 6) {
+                struct errbuf err;
+                fill_full_body_locked(e, (enum expo_format)f, (enum body_encoding)c, &err);
+            }
+}
+
 enum scrape_status exporter_scrape(struct exporter *e, int64_t now_ms,
                                    const struct scrape_request *req, struct body **out,
                                    struct errbuf *err)
@@ -243,6 +274,7 @@ enum scrape_status exporter_scrape(struct exporter *e, int64_t now_ms,
     enum scrape_status status = SCRAPE_OK;
     struct body *b = NULL;
     if (!req->device) {
+        e->demand[req->format][req->encoding] |= 1;
         b = full_body_locked(e, req->format, req->encoding, err);
     } else {
         long d = world_find_device(e->world, req->device);
@@ -264,7 +296,16 @@ void exporter_advance(struct exporter *e, int64_t now_ms)
 {
     pthread_mutex_lock(&e->lock);
     advance_locked(e, now_ms);
+    prerender_locked(e);
     pthread_mutex_unlock(&e->lock);
+}
+
+uint64_t exporter_renders(struct exporter *e, enum expo_format format)
+{
+    pthread_mutex_lock(&e->lock);
+    uint64_t n = e->self.renders[format];
+    pthread_mutex_unlock(&e->lock);
+    return n;
 }
 
 uint64_t exporter_tick(struct exporter *e)
@@ -336,8 +377,8 @@ static void *ticker_main(void *arg)
         pthread_mutex_unlock(&e->ticker_lock);
         int64_t now = exporter_now_ms();
         /* Read under the lock each time: a world swap may change the tick. */
+        exporter_advance(e, now);
         pthread_mutex_lock(&e->lock);
-        advance_locked(e, now);
         int64_t tick_ms = (int64_t)sim_tick_ms(e->world->sim);
         int64_t start_ms = sim_start_ms(e->world->sim);
         pthread_mutex_unlock(&e->lock);

@@ -67,8 +67,12 @@ void exporter_free(struct exporter *e); /* stops the ticker; NULL is a no-op */
 enum scrape_status exporter_scrape(struct exporter *e, int64_t now_ms,
                                    const struct scrape_request *req, struct body **out,
                                    struct errbuf *err);
-/* Advances without rendering. Thread-safe. */
+/* Advances as the ticker does (without a scrape); when the every-device body of a format
+ * and encoding was scraped in each of the two ticks before, renders it for the new tick
+ * now, so the scrapes of this tick find it ready. Thread-safe. */
 void exporter_advance(struct exporter *e, int64_t now_ms);
+/* Every-device renders of a format so far (switchsim_renders_total). Thread-safe. */
+uint64_t exporter_renders(struct exporter *e, enum expo_format format);
 /* The simulation's current tick, read under the lock (the ticker writes it). Thread-safe. */
 uint64_t exporter_tick(struct exporter *e);
 
