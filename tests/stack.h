@@ -50,10 +50,12 @@ static inline void stack_cleanup(struct stack *s)
     exporter_free(s->exporter);
 }
 
-/* The every-device body at now_ms; a failed scrape fails the test. */
+/* The every-device body at now_ms, after advancing as the ticker would; a failed scrape
+ * fails the test. */
 static inline struct body *stack_scrape(struct stack *s, int64_t now_ms, enum expo_format format,
                                         enum body_encoding encoding, struct errbuf *err)
 {
+    exporter_advance(s->exporter, now_ms);
     struct scrape_request req = {format, encoding, NULL};
     struct body *b = NULL;
     if (exporter_scrape(s->exporter, now_ms, &req, &b, err) != SCRAPE_OK || !b)

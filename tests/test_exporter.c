@@ -65,25 +65,60 @@ static void test_exporter_one_body_per_tick(void **state)
     body_release(c);
 }
 
+static enum scrape_status scrape_at(struct fixture *f, int64_t now_ms, struct body **out,
+                                    struct errbuf *err)
+{
+    struct scrape_request req = {EXPO_TEXT_004, BODY_IDENTITY, NULL};
+    return exporter_scrape(f->exporter, now_ms, &req, out, err);
+}
+
 static void test_exporter_timestamps_increase_and_never_lie_ahead(void **state)
 {
     struct fixture *f = *state;
     struct errbuf err;
+    struct body *b = NULL;
+    /* before the start time, tick 0 lies in the future: not served */
+    assert_int_equal(scrape_at(f, START_MS - 5000, &b, &err), SCRAPE_NOT_READY);
+    assert_string_equal(err.msg, "the clock is 5000 ms behind the simulation's last tick; "
+                                 "serving again when it catches up");
     int64_t last = 0;
-    for (int64_t now = START_MS - 5000; now < START_MS + 60000; now += 377) {
-        struct body *b = stack_scrape(&f->st, now, EXPO_TEXT_004, BODY_IDENTITY, &err);
-        assert_non_null(b);
+    for (int64_t now = START_MS; now < START_MS + 60000; now += 377) {
+        b = stack_scrape(&f->st, now, EXPO_TEXT_004, BODY_IDENTITY, &err);
         int64_t ts = first_timestamp(b);
-        assert_true(ts <= now || now < START_MS); /* before the start: tick 0 */
+        assert_true(ts <= now);
         assert_true(ts >= last);
         if (ts != last)
             assert_true(ts - last >= 1000 || last == 0); /* strictly, by whole ticks */
         last = ts;
         body_release(b);
     }
-    /* a clock that steps backwards does not move the simulation back */
-    struct body *b = stack_scrape(&f->st, START_MS + 1000, EXPO_TEXT_004, BODY_IDENTITY, &err);
+    /* a clock that steps backwards does not move the simulation back, and gets no body
+     * whose timestamps would lie ahead of it until it has caught up */
+    b = NULL;
+    assert_int_equal(scrape_at(f, START_MS + 1000, &b, &err), SCRAPE_NOT_READY);
+    assert_null(b);
+    assert_int_equal(scrape_at(f, last, &b, &err), SCRAPE_OK);
     assert_int_equal(first_timestamp(b), last);
+    body_release(b);
+}
+
+/* Far behind (a start time in the past): a scrape does at most one tick's work and says
+ * how far the catching up is; exporter_advance (the ticker) catches up in slices. */
+static void test_exporter_catching_up_is_not_ready(void **state)
+{
+    struct fixture *f = *state;
+    struct errbuf err;
+    struct body *b = NULL;
+    int64_t now = START_MS + 40000;
+    assert_int_equal(scrape_at(f, now, &b, &err), SCRAPE_NOT_READY);
+    assert_string_equal(err.msg, "catching up: tick 0 of 40 (0.0%)");
+    assert_int_equal(exporter_ready(f->exporter, now, &err), -1);
+    assert_int_equal(exporter_tick(f->exporter), 0); /* the scrape did no catching up */
+    exporter_advance(f->exporter, now);
+    assert_int_equal(exporter_tick(f->exporter), 40);
+    assert_int_equal(exporter_ready(f->exporter, now, &err), 0);
+    assert_int_equal(scrape_at(f, now + 1000, &b, &err), SCRAPE_OK); /* one tick: served */
+    assert_int_equal(b->tick, 41);
     body_release(b);
 }
 
@@ -234,6 +269,7 @@ static enum scrape_status scrape_device(struct fixture *f, const char *device,
                                         struct errbuf *err)
 {
     struct scrape_request req = {format, BODY_IDENTITY, device};
+    exporter_advance(f->exporter, START_MS + 2000);
     return exporter_scrape(f->exporter, START_MS + 2000, &req, out, err);
 }
 
@@ -359,8 +395,7 @@ static void test_exporter_reload_carries_state(void **state)
         body_release(b);
         body_release(w);
     }
-    struct body *b =
-        stack_scrape(&f->st, START_MS + 600000 + 1000, EXPO_TEXT_004, BODY_IDENTITY, &err);
+    struct body *b = stack_scrape(&f->st, START_MS + 661000, EXPO_TEXT_004, BODY_IDENTITY, &err);
     assert_non_null(
         strstr(b->data, "port=\"swp1\",speed=\"25G\",type=\"SFP28\",description=\"edited\""));
     body_release(b);
@@ -412,6 +447,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_exporter_formats_are_cached_apart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exporter_swaps_worlds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exporter_reload_carries_state, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exporter_catching_up_is_not_ready, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exporter_prerenders_for_frequent_scrapes, setup,
                                         teardown),
     };

@@ -126,11 +126,12 @@ static int run(const struct options *opts, const char *const *paths, size_t n_pa
                                   .process_start_ms = now_ms,
                                   .build = {SWITCHSIM_VERSION, SWITCHSIM_REVISION}};
     struct world *world = world_new(fleet, &params);
+    /* The ticker catches up in the background, in slices: the listener opens at once,
+     * /-/ready answers 503 with the progress and scrapes 503 until it is done. */
     uint64_t catch_up = sim_tick_at(world->sim, now_ms);
     if (catch_up * (fleet->n_ports ? fleet->n_ports : 1) > CATCH_UP_NOTICE_PORT_TICKS)
         log_info("catching up from --start-time", LOG_U64("ticks", catch_up),
                  LOG_U64("ports", fleet->n_ports));
-    sim_advance_to(world->sim, catch_up);
 
     struct exporter_options exporter_opts = {
         .timestamps = opts->timestamps, .families = opts->families, .loaded_ms = now_ms};

@@ -10,6 +10,13 @@
 #include "base/log.h"
 #include "base/xalloc.h"
 #include "metrics/catalog.h"
+
+/* Port-ticks simulated per hold of the lock while catching up (at about 60 ns each, some
+ * 60 ms): scrapes and stop requests wait at most that long. */
+#define CATCH_UP_SLICE_PORT_TICKS 1000000
+/* A scrape simulates at most this many ticks itself (the ticker may be a tick late under
+ * load); further behind, it answers "not ready" and leaves the catching up to the ticker. */
+#define SCRAPE_MAX_CATCH_UP_TICKS 2
 #include "serve/compress.h"
 
 struct exporter {
@@ -27,6 +34,12 @@ struct exporter {
      * at least once per tick: the ticker then renders the next tick's body before anyone
      * asks, so no scrape waits for a render (a slower scraper costs no extra renders). */
     uint8_t demand[EXPO_FORMAT_COUNT][BODY_ENCODING_COUNT];
+    /* The sim's clock, published (atomically) after every advance and world swap, so a
+     * request can tell "not ready" without the lock, which a catching-up ticker holds
+     * most of the time. */
+    uint64_t pub_tick;
+    int64_t pub_start_ms;
+    uint64_t pub_tick_ms;
 
     pthread_t ticker;
     int ticker_running;
@@ -49,6 +62,15 @@ static double monotonic_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Caller holds e->lock (or is the only thread). */
+static void publish_clock_locked(struct exporter *e)
+{
+    const struct sim *sim = e->world->sim;
+    __atomic_store_n(&e->pub_start_ms, sim_start_ms(sim), __ATOMIC_RELAXED);
+    __atomic_store_n(&e->pub_tick_ms, sim_tick_ms(sim), __ATOMIC_RELAXED);
+    __atomic_store_n(&e->pub_tick, sim_tick(sim), __ATOMIC_RELEASE);
+}
+
 struct exporter *exporter_new(struct world *world, const struct exporter_options *opts)
 {
     struct exporter *e = xcalloc(1, sizeof(*e));
@@ -56,6 +78,7 @@ struct exporter *exporter_new(struct world *world, const struct exporter_options
     e->opts = *opts;
     for (int f = 0; f < EXPO_FORMAT_COUNT; f++)
         e->size_hint_bytes[f] = 64 * 1024;
+    publish_clock_locked(e);
     e->self.last_reload_ok = 1;
     e->self.last_reload_success_ms = opts->loaded_ms;
     pthread_mutex_init(&e->lock, NULL);
@@ -115,19 +138,55 @@ void body_release(struct body *b)
     }
 }
 
-/* Caller holds e->lock. Brings the sim to the latest tick at now_ms; drops stale bodies. */
-static void advance_locked(struct exporter *e, int64_t now_ms)
+/* Caller holds e->lock. Brings the sim towards the latest tick at now_ms, by at most
+ * max_ticks; drops stale bodies. Returns the ticks still to go. */
+static uint64_t advance_locked(struct exporter *e, int64_t now_ms, uint64_t max_ticks)
 {
     struct sim *sim = e->world->sim;
     uint64_t target = sim_tick_at(sim, now_ms);
     if (target <= sim_tick(sim))
-        return;
+        return 0;
     uint64_t ticks = target - sim_tick(sim);
-    sim_advance_to(sim, target);
+    if (ticks > max_ticks)
+        ticks = max_ticks;
+    sim_advance_to(sim, sim_tick(sim) + ticks);
+    publish_clock_locked(e);
     drop_bodies_locked(e);
     for (int f = 0; f < EXPO_FORMAT_COUNT; f++)
         for (int c = 0; c < BODY_ENCODING_COUNT; c++)
             e->demand[f][c] = ticks >= 8 ? 0 : (uint8_t)(e->demand[f][c] << ticks);
+    return target - sim_tick(sim);
+}
+
+/* Ticks one hold of the lock may simulate while catching up: about CATCH_UP_SLICE_PORT_TICKS
+ * port-ticks (tens of milliseconds), at least one tick. */
+static uint64_t slice_ticks_locked(const struct exporter *e)
+{
+    size_t ports = e->world->fleet->n_ports;
+    uint64_t n = CATCH_UP_SLICE_PORT_TICKS / (ports ? ports : 1);
+    return n ? n : 1;
+}
+
+/* Why a scrape at now_ms cannot be served yet (-1, err filled), or 0: the simulation is
+ * more than SCRAPE_MAX_CATCH_UP_TICKS behind (catching up: a scrape does no more), or the
+ * clock is behind the current tick (it stepped back: serving would put timestamps in the
+ * future). Reads the published clock: no lock. */
+static int not_ready(struct exporter *e, int64_t now_ms, struct errbuf *err)
+{
+    uint64_t tick = __atomic_load_n(&e->pub_tick, __ATOMIC_ACQUIRE);
+    int64_t start_ms = __atomic_load_n(&e->pub_start_ms, __ATOMIC_RELAXED);
+    uint64_t tick_ms = __atomic_load_n(&e->pub_tick_ms, __ATOMIC_RELAXED);
+    int64_t tick_time_ms = start_ms + (int64_t)(tick * tick_ms);
+    uint64_t target = now_ms <= start_ms ? 0 : (uint64_t)(now_ms - start_ms) / tick_ms;
+    if (now_ms < tick_time_ms)
+        return errbuf_set(err,
+                          "the clock is %lld ms behind the simulation's last tick; serving "
+                          "again when it catches up",
+                          (long long)(tick_time_ms - now_ms));
+    if (target > tick + SCRAPE_MAX_CATCH_UP_TICKS)
+        return errbuf_set(err, "catching up: tick %llu of %llu (%.1f%%)", (unsigned long long)tick,
+                          (unsigned long long)target, 100.0 * (double)tick / (double)target);
+    return 0;
 }
 
 static struct body *body_new(char *data, size_t len, size_t cap, const struct sim *sim,
@@ -269,8 +328,10 @@ enum scrape_status exporter_scrape(struct exporter *e, int64_t now_ms,
                                    const struct scrape_request *req, struct body **out,
                                    struct errbuf *err)
 {
+    if (not_ready(e, now_ms, err) < 0)
+        return SCRAPE_NOT_READY;
     pthread_mutex_lock(&e->lock);
-    advance_locked(e, now_ms);
+    advance_locked(e, now_ms, SCRAPE_MAX_CATCH_UP_TICKS);
     enum scrape_status status = SCRAPE_OK;
     struct body *b = NULL;
     if (!req->device) {
@@ -292,12 +353,30 @@ enum scrape_status exporter_scrape(struct exporter *e, int64_t now_ms,
     return b ? SCRAPE_OK : SCRAPE_FAILED;
 }
 
+/* Whether exporter_stop_ticker() asked the ticker to stop. */
+static int stopping(struct exporter *e)
+{
+    pthread_mutex_lock(&e->ticker_lock);
+    int s = e->stopping;
+    pthread_mutex_unlock(&e->ticker_lock);
+    return s;
+}
+
 void exporter_advance(struct exporter *e, int64_t now_ms)
 {
-    pthread_mutex_lock(&e->lock);
-    advance_locked(e, now_ms);
-    prerender_locked(e);
-    pthread_mutex_unlock(&e->lock);
+    uint64_t left = 1;
+    while (left && !stopping(e)) {
+        pthread_mutex_lock(&e->lock);
+        left = advance_locked(e, now_ms, slice_ticks_locked(e));
+        if (!left)
+            prerender_locked(e);
+        pthread_mutex_unlock(&e->lock);
+    }
+}
+
+int exporter_ready(struct exporter *e, int64_t now_ms, struct errbuf *err)
+{
+    return not_ready(e, now_ms, err);
 }
 
 uint64_t exporter_renders(struct exporter *e, enum expo_format format)
@@ -323,6 +402,7 @@ void exporter_swap_world(struct exporter *e, struct world *next)
     struct world *old = e->world;
     e->world = next;
     drop_bodies_locked(e);
+    publish_clock_locked(e);
     pthread_mutex_unlock(&e->lock);
     pthread_mutex_unlock(&e->reload_lock);
     world_release(old); /* outside the lock: freeing a large fleet takes a while */
@@ -341,6 +421,7 @@ void exporter_reload_world(struct exporter *e, struct world *next, size_t *carri
             sim_carry_port(next->sim, i, old->sim, (size_t)map[i]);
     e->world = next;
     drop_bodies_locked(e);
+    publish_clock_locked(e);
     pthread_mutex_unlock(&e->lock);
     pthread_mutex_unlock(&e->reload_lock);
     free(map);

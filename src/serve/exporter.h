@@ -53,7 +53,7 @@ struct scrape_request {
     const char *device; /* NULL: every device; else only the device of that name */
 };
 
-enum scrape_status { SCRAPE_OK, SCRAPE_UNKNOWN_DEVICE, SCRAPE_FAILED };
+enum scrape_status { SCRAPE_OK, SCRAPE_NOT_READY, SCRAPE_UNKNOWN_DEVICE, SCRAPE_FAILED };
 
 struct exporter;
 
@@ -62,15 +62,22 @@ struct exporter *exporter_new(struct world *world, const struct exporter_options
 void exporter_free(struct exporter *e); /* stops the ticker; NULL is a no-op */
 
 /* Advances to the latest tick at now_ms (never backwards) and stores in *out the body the
- * request asks for at the simulation's current tick. SCRAPE_UNKNOWN_DEVICE and
- * SCRAPE_FAILED fill err with the reason. Thread-safe. */
+ * request asks for at the simulation's current tick. A scrape simulates at most two ticks
+ * itself: SCRAPE_NOT_READY while the simulation is further behind (catching up, which the ticker
+ * does) or the clock is behind the current tick (it stepped back). SCRAPE_NOT_READY,
+ * SCRAPE_UNKNOWN_DEVICE and SCRAPE_FAILED fill err with the reason. Thread-safe. */
 enum scrape_status exporter_scrape(struct exporter *e, int64_t now_ms,
                                    const struct scrape_request *req, struct body **out,
                                    struct errbuf *err);
-/* Advances as the ticker does (without a scrape); when the every-device body of a format
- * and encoding was scraped in each of the two ticks before, renders it for the new tick
- * now, so the scrapes of this tick find it ready. Thread-safe. */
+/* Advances as the ticker does (without a scrape), catching up in slices that release the
+ * lock between them (scrapes answer "not ready" meanwhile), until current or until the
+ * ticker is asked to stop. When the every-device body of a format and encoding was
+ * scraped in each of the two ticks before, renders it for the new tick, so the scrapes of
+ * this tick find it ready. Thread-safe. */
 void exporter_advance(struct exporter *e, int64_t now_ms);
+/* 0 when a scrape at now_ms would be served; -1 with the reason (progress while catching
+ * up, or the clock behind the simulation) otherwise. For /-/ready. Thread-safe. */
+int exporter_ready(struct exporter *e, int64_t now_ms, struct errbuf *err);
 /* Every-device renders of a format so far (switchsim_renders_total). Thread-safe. */
 uint64_t exporter_renders(struct exporter *e, enum expo_format format);
 /* The simulation's current tick, read under the lock (the ticker writes it). Thread-safe. */

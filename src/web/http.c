@@ -231,6 +231,22 @@ static enum MHD_Result reply_text(struct MHD_Connection *conn, unsigned status, 
     return reply(conn, status, text, "text/plain; charset=utf-8", NULL);
 }
 
+/* 503 with Retry-After: the simulation is not ready to serve (catching up, clock behind). */
+static enum MHD_Result reply_unavailable(struct MHD_Connection *conn, const char *why)
+{
+    char text[ERRBUF_MSG_BYTES + 2];
+    snprintf(text, sizeof(text), "%s\n", why);
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_COPY);
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+    enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_SERVICE_UNAVAILABLE, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
 /* A malloc'd page (NULL: too large), handed to libmicrohttpd, which frees it. */
 static enum MHD_Result reply_page(struct MHD_Connection *conn, char *page, size_t len,
                                   const char *content_type)
@@ -267,6 +283,8 @@ static enum MHD_Result serve_exposition(struct http_server *srv, struct MHD_Conn
     enum scrape_status st = exporter_scrape(srv->exporter, exporter_now_ms(), &req, &b, &err);
     if (st == SCRAPE_UNKNOWN_DEVICE)
         return reply_text(conn, MHD_HTTP_NOT_FOUND, err.msg);
+    if (st == SCRAPE_NOT_READY)
+        return reply_unavailable(conn, err.msg);
     if (st != SCRAPE_OK) {
         log_error("render failed", LOG_STR("err", err.msg));
         return reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, err.msg);
@@ -349,6 +367,15 @@ static enum MHD_Result serve_ok(struct http_server *srv, struct MHD_Connection *
     return MHD_queue_response(conn, MHD_HTTP_OK, srv->ok);
 }
 
+/* As Prometheus: 503 until the simulation is current (catching up from --start-time). */
+static enum MHD_Result serve_ready(struct http_server *srv, struct MHD_Connection *conn)
+{
+    struct errbuf err;
+    if (exporter_ready(srv->exporter, exporter_now_ms(), &err) < 0)
+        return reply_unavailable(conn, err.msg);
+    return MHD_queue_response(conn, MHD_HTTP_OK, srv->ok);
+}
+
 /* As Prometheus: POST or PUT /-/reload when the lifecycle API is enabled, else 403. */
 static enum MHD_Result serve_reload(struct http_server *srv, struct MHD_Connection *conn)
 {
@@ -371,7 +398,7 @@ static const struct route routes[] = {
     {"/metrics", "GET, HEAD", serve_metrics}, {"/probe", "GET, HEAD", serve_probe},
     {"/sd", "GET, HEAD", serve_sd},           {"/config", "GET, HEAD", serve_config},
     {"/", "GET, HEAD", serve_landing},        {"/-/healthy", "GET, HEAD", serve_ok},
-    {"/-/ready", "GET, HEAD", serve_ok},      {"/-/reload", "POST, PUT", serve_reload},
+    {"/-/ready", "GET, HEAD", serve_ready},   {"/-/reload", "POST, PUT", serve_reload},
 };
 
 static int method_allowed(const struct route *r, const char *method)

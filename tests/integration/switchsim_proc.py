@@ -14,7 +14,7 @@ LISTEN_RE = re.compile(r'"?msg"?[=:]"Listening on".*?"?address"?[=:]"?[^ "]*:(\d
 class Switchsim:
     """A running switchsim. Use as a context manager: the process never outlives the test."""
 
-    def __init__(self, binary, args, wrapper=None, start_timeout=30.0):
+    def __init__(self, binary, args, wrapper=None, start_timeout=30.0, wait_ready=True):
         self.cmd = list(wrapper or []) + [binary] + list(args)
         self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      text=True, start_new_session=True)
@@ -26,6 +26,11 @@ class Switchsim:
         if not self._ready.wait(start_timeout) or self.port is None:
             self.kill()
             raise RuntimeError("switchsim did not start: %s\n%s" % (self.cmd, self.stderr()))
+        # The listener opens at once; scrapes answer 503 until the simulation has caught up
+        # from the start time (a few milliseconds for minutes of history).
+        if wait_ready and not wait_for(lambda: self.get("/-/ready")[0] == 200, start_timeout):
+            self.kill()
+            raise RuntimeError("switchsim never became ready: %s\n%s" % (self.cmd, self.stderr()))
 
     def _read_stderr(self):
         for line in self.proc.stderr:

@@ -271,7 +271,7 @@ def listen_address_logged_as_given(binary, wrapper):
         print("  skipped listen_address_logged_as_given: no IPv6 loopback here")
         return
     with Switchsim(binary, ["--profile", SMALL, "--web.listen-address", "[::1]:0"],
-                   wrapper) as s:
+                   wrapper, wait_ready=False) as s:
         listening = [r for r in stderr_records(s.stderr(), parse_logfmt)
                      if r["msg"] == "Listening on"]
         assert [r["address"] for r in listening] == ["[::1]:%d" % s.port], s.stderr()
@@ -400,7 +400,7 @@ def forged_path_is_one_escaped_logfmt_line(binary, wrapper):
         records = stderr_records(s.stderr(), parse_logfmt)
     assert all(list(r)[:3] == ["ts", "level", "msg"] for r in records), records
     assert not [r for r in records if r["level"] == "error"], records
-    requests = [r for r in records if r["msg"] == "request"]
+    requests = [r for r in records if r["msg"] == "request" and r["path"] != "/-/ready"]
     assert [r["path"] for r in requests] == [FORGED_DECODED, "/metrics"], requests
     rendered = [r for r in records if r["msg"] == "rendered"]
     assert rendered and int(rendered[0]["series"]) > 0, records
@@ -416,7 +416,7 @@ def json_log_lines_parse(binary, wrapper):
         records = stderr_records(s.stderr(), json.loads)
     assert all(list(r)[:3] == ["ts", "level", "msg"] for r in records), records
     by_msg = {r["msg"]: r for r in records}
-    requests = [r for r in records if r["msg"] == "request"]
+    requests = [r for r in records if r["msg"] == "request" and r["path"] != "/-/ready"]
     assert [r["path"] for r in requests] == [FORGED_DECODED, "/metrics"], requests
     assert by_msg["Starting switchsim"]["timestamps"] is True
     assert isinstance(by_msg["rendered"]["bytes"], int) and by_msg["rendered"]["bytes"] > 0
@@ -487,16 +487,22 @@ def sigterm_ends_a_hanging_profile_load(binary, wrapper):
 
 
 @test
-def sigterm_ends_the_catch_up(binary, wrapper):
-    """A year of catch-up from --start-time takes minutes; SIGTERM ends it within a second."""
+def catch_up_serves_health_and_ends_on_sigterm(binary, wrapper):
+    """A year of catch-up from --start-time takes minutes; meanwhile the listener is open:
+    /-/healthy 200, /-/ready and /metrics 503 with the progress; SIGTERM ends it within a
+    second, in order (exit 0)."""
     year_ago = str(int(time.time()) - 365 * 86400)
-    with Starting(binary, ["--profile", DEFAULT, "--start-time", year_ago] + LISTEN,
-                  wrapper) as p:
-        assert wait_for(lambda: p.logged("catching up from --start-time"), 30), p.lines
-        rc = p.stop_within(signal.SIGTERM, 1.0)
-        assert rc == -signal.SIGTERM, (rc, p.lines)
-        p.reader.join(5)
-        assert [r["signal"] for r in p.logged("Stopped during start-up")] == ["SIGTERM"], p.lines
+    with Switchsim(binary, ["--profile", DEFAULT, "--start-time", year_ago] + LISTEN,
+                   wrapper, wait_ready=False) as s:
+        assert s.get("/-/healthy")[0] == 200
+        status, headers, body = s.get("/-/ready")
+        assert status == 503 and headers["Retry-After"] == "1", (status, headers)
+        assert re.fullmatch(rb"catching up: tick \d+ of \d+ \(\d+\.\d%\)\n", body), body
+        status, _, body = s.get("/metrics")
+        assert status == 503 and body.startswith(b"catching up: tick "), (status, body)
+        t0 = time.monotonic()
+        rc = s.stop(timeout=5)
+        assert rc == 0 and time.monotonic() - t0 < 1.0, (rc, time.monotonic() - t0)
 
 
 @test
