@@ -56,7 +56,7 @@ static inline struct body *stack_scrape(struct stack *s, int64_t now_ms, enum ex
                                         enum body_encoding encoding, struct errbuf *err)
 {
     exporter_advance(s->exporter, now_ms);
-    struct scrape_request req = {format, encoding, NULL};
+    struct scrape_request req = {format, encoding, NULL, 0};
     struct body *b = NULL;
     if (exporter_scrape(s->exporter, now_ms, &req, &b, err) != SCRAPE_OK || !b)
         fail_msg("scrape failed: %s", err->msg);

@@ -68,7 +68,7 @@ static void test_exporter_one_body_per_tick(void **state)
 static enum scrape_status scrape_at(struct fixture *f, int64_t now_ms, struct body **out,
                                     struct errbuf *err)
 {
-    struct scrape_request req = {EXPO_TEXT_004, BODY_IDENTITY, NULL};
+    struct scrape_request req = {EXPO_TEXT_004, BODY_IDENTITY, NULL, 0};
     return exporter_scrape(f->exporter, now_ms, &req, out, err);
 }
 
@@ -175,7 +175,7 @@ static void test_exporter_render_failure_is_reported(void **state)
     struct fixture *f = *state;
     assert_int_equal(registry_add(f->reg, "broken", failing_collector, NULL), 0);
     struct errbuf err;
-    struct scrape_request req = {EXPO_TEXT_004, BODY_IDENTITY, NULL};
+    struct scrape_request req = {EXPO_TEXT_004, BODY_IDENTITY, NULL, 0};
     struct body *b = NULL;
     assert_int_equal(exporter_scrape(f->exporter, START_MS + 1000, &req, &b, &err), SCRAPE_FAILED);
     assert_null(b);
@@ -268,7 +268,7 @@ static enum scrape_status scrape_device(struct fixture *f, const char *device,
                                         enum expo_format format, struct body **out,
                                         struct errbuf *err)
 {
-    struct scrape_request req = {format, BODY_IDENTITY, device};
+    struct scrape_request req = {format, BODY_IDENTITY, device, 0};
     exporter_advance(f->exporter, START_MS + 2000);
     return exporter_scrape(f->exporter, START_MS + 2000, &req, out, err);
 }
@@ -429,6 +429,25 @@ static void test_exporter_prerenders_for_frequent_scrapes(void **state)
     assert_int_equal(exporter_renders(f->exporter, EXPO_OPENMETRICS_100), 0); /* not asked */
 }
 
+/* A selection of families other than the exporter's renders on demand, only those. */
+static void test_exporter_family_selection_per_request(void **state)
+{
+    struct fixture *f = *state;
+    struct errbuf err;
+    uint64_t only_link = 0;
+    assert_int_equal(catalog_select("switch_port_link_up", SCOPE_PORT, "test", &only_link, &err),
+                     0);
+    struct scrape_request req = {EXPO_TEXT_004, BODY_IDENTITY, NULL, only_link};
+    struct body *b = NULL;
+    exporter_advance(f->exporter, START_MS + 1000);
+    assert_int_equal(exporter_scrape(f->exporter, START_MS + 1000, &req, &b, &err), SCRAPE_OK);
+    assert_non_null(strstr(b->data, "\nswitch_port_link_up{device=\"core1\""));
+    assert_null(strstr(b->data, "switch_port_rx_packets_total"));
+    assert_null(strstr(b->data, "switch_device_info"));                /* not selected either */
+    assert_int_equal(exporter_renders(f->exporter, EXPO_TEXT_004), 0); /* not the shared body */
+    body_release(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -448,6 +467,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_exporter_swaps_worlds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exporter_reload_carries_state, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exporter_catching_up_is_not_ready, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exporter_family_selection_per_request, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_exporter_prerenders_for_frequent_scrapes, setup,
                                         teardown),
     };

@@ -292,15 +292,17 @@ static struct body *full_body_locked(struct exporter *e, enum expo_format format
     return b;
 }
 
-/* Caller holds e->lock. A body of one device's families (no simulator self-metrics). */
-static struct body *device_body_locked(struct exporter *e, size_t device,
-                                       const struct scrape_request *req, struct errbuf *err)
+/* Caller holds e->lock. A body rendered for this request alone: `sel` of the fleet. */
+static struct body *selected_body_locked(struct exporter *e, const struct selection *sel,
+                                         const struct scrape_request *req, struct errbuf *err)
 {
-    const struct device *dev = &e->world->fleet->devices[device];
-    struct selection one = {e->opts.families & ~catalog_scope_rows(SCOPE_SELF), device, device + 1};
+    const struct fleet *fleet = e->world->fleet;
+    size_t ports = 0;
+    for (size_t d = sel->first_device; d < sel->end_device; d++)
+        ports += fleet->devices[d].n_ports;
     struct strbuf sb;
-    strbuf_init(&sb, 4096 + dev->n_ports * 1024, EXPORTER_MAX_BODY_BYTES);
-    if (render_locked(e, req->format, &one, &sb, err) < 0)
+    strbuf_init(&sb, 4096 + ports * 256, EXPORTER_MAX_BODY_BYTES);
+    if (render_locked(e, req->format, sel, &sb, err) < 0)
         return NULL;
     size_t cap = sb.cap, len = 0;
     char *data = strbuf_release(&sb, &len);
@@ -334,15 +336,22 @@ enum scrape_status exporter_scrape(struct exporter *e, int64_t now_ms,
     advance_locked(e, now_ms, SCRAPE_MAX_CATCH_UP_TICKS);
     enum scrape_status status = SCRAPE_OK;
     struct body *b = NULL;
-    if (!req->device) {
+    uint64_t families = req->families ? req->families : e->opts.families;
+    if (!req->device && families == e->opts.families) {
         e->demand[req->format][req->encoding] |= 1;
         b = full_body_locked(e, req->format, req->encoding, err);
+    } else if (!req->device) {
+        struct selection all = {families, 0, e->world->fleet->n_devices};
+        b = selected_body_locked(e, &all, req, err);
     } else {
         long d = world_find_device(e->world, req->device);
+        /* One device: its own families; the simulator's are for the whole process. */
+        struct selection one = {families & ~catalog_scope_rows(SCOPE_SELF), (size_t)d,
+                                (size_t)d + 1};
         if (d < 0)
             status = SCRAPE_UNKNOWN_DEVICE;
         else
-            b = device_body_locked(e, (size_t)d, req, err);
+            b = selected_body_locked(e, &one, req, err);
     }
     pthread_mutex_unlock(&e->lock);
     if (status == SCRAPE_UNKNOWN_DEVICE) {

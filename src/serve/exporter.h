@@ -4,10 +4,11 @@
  * Owns the lock that serializes the simulation and rendering, and the current world
  * (world.h), which exporter_swap_world() replaces atomically. A scrape asks for a format
  * (text 0.0.4, OpenMetrics), an encoding (identity, gzip) and either every device or one.
- * The every-device body is rendered at most once per tick, format and encoding and shared,
- * byte for byte, by every scrape of that tick (the gzip body is compressed from the
- * identity one, so both hold the same exposition). A one-device body is rendered on
- * demand, in time proportional to that device.
+ * The every-device body of the exporter's families is rendered at most once per tick,
+ * format and encoding and shared, byte for byte, by every scrape of that tick (the gzip
+ * body is compressed from the identity one, so both hold the same exposition). Any other
+ * selection (one device, other families) is rendered on demand, in time proportional to
+ * what it selects.
  * Bodies are reference counted: exporter_scrape() returns one reference, released with
  * body_release(); a body stays valid while referenced, after new ticks and world swaps.
  *
@@ -51,6 +52,7 @@ struct scrape_request {
     enum expo_format format;
     enum body_encoding encoding;
     const char *device; /* NULL: every device; else only the device of that name */
+    uint64_t families;  /* catalog rows; 0: the exporter's (the shared, cached body) */
 };
 
 enum scrape_status { SCRAPE_OK, SCRAPE_NOT_READY, SCRAPE_UNKNOWN_DEVICE, SCRAPE_FAILED };

@@ -278,7 +278,7 @@ static enum MHD_Result serve_exposition(struct http_server *srv, struct MHD_Conn
                                  http_accepts_gzip(header(conn, MHD_HTTP_HEADER_ACCEPT_ENCODING))
                                      ? BODY_GZIP
                                      : BODY_IDENTITY,
-                                 device};
+                                 device, 0};
     struct body *b = NULL;
     enum scrape_status st = exporter_scrape(srv->exporter, exporter_now_ms(), &req, &b, &err);
     if (st == SCRAPE_UNKNOWN_DEVICE)
