@@ -14,9 +14,6 @@
 /* Port-ticks simulated per hold of the lock while catching up (at about 60 ns each, some
  * 60 ms): scrapes and stop requests wait at most that long. */
 #define CATCH_UP_SLICE_PORT_TICKS 1000000
-/* A scrape simulates at most this many ticks itself (the ticker may be a tick late under
- * load); further behind, it answers "not ready" and leaves the catching up to the ticker. */
-#define SCRAPE_MAX_CATCH_UP_TICKS 2
 #include "serve/compress.h"
 
 struct exporter {
@@ -40,6 +37,7 @@ struct exporter {
     uint64_t pub_tick;
     int64_t pub_start_ms;
     uint64_t pub_tick_ms;
+    uint64_t pub_slice_ticks;
 
     pthread_t ticker;
     int ticker_running;
@@ -62,12 +60,22 @@ static double monotonic_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Ticks one hold of the lock may simulate while catching up: about CATCH_UP_SLICE_PORT_TICKS
+ * port-ticks (tens of milliseconds), at least one tick. */
+static uint64_t slice_ticks_locked(const struct exporter *e)
+{
+    size_t ports = e->world->fleet->n_ports;
+    uint64_t n = CATCH_UP_SLICE_PORT_TICKS / (ports ? ports : 1);
+    return n ? n : 1;
+}
+
 /* Caller holds e->lock (or is the only thread). */
 static void publish_clock_locked(struct exporter *e)
 {
     const struct sim *sim = e->world->sim;
     __atomic_store_n(&e->pub_start_ms, sim_start_ms(sim), __ATOMIC_RELAXED);
     __atomic_store_n(&e->pub_tick_ms, sim_tick_ms(sim), __ATOMIC_RELAXED);
+    __atomic_store_n(&e->pub_slice_ticks, slice_ticks_locked(e), __ATOMIC_RELAXED);
     __atomic_store_n(&e->pub_tick, sim_tick(sim), __ATOMIC_RELEASE);
 }
 
@@ -158,17 +166,9 @@ static uint64_t advance_locked(struct exporter *e, int64_t now_ms, uint64_t max_
     return target - sim_tick(sim);
 }
 
-/* Ticks one hold of the lock may simulate while catching up: about CATCH_UP_SLICE_PORT_TICKS
- * port-ticks (tens of milliseconds), at least one tick. */
-static uint64_t slice_ticks_locked(const struct exporter *e)
-{
-    size_t ports = e->world->fleet->n_ports;
-    uint64_t n = CATCH_UP_SLICE_PORT_TICKS / (ports ? ports : 1);
-    return n ? n : 1;
-}
-
 /* Why a scrape at now_ms cannot be served yet (-1, err filled), or 0: the simulation is
- * more than SCRAPE_MAX_CATCH_UP_TICKS behind (catching up: a scrape does no more), or the
+ * more than one slice behind (catching up, which the ticker does: a scrape simulates at
+ * most one slice itself, as a ticker late under load leaves), or the
  * clock is behind the current tick (it stepped back: serving would put timestamps in the
  * future). Reads the published clock: no lock. */
 static int not_ready(struct exporter *e, int64_t now_ms, struct errbuf *err)
@@ -183,7 +183,7 @@ static int not_ready(struct exporter *e, int64_t now_ms, struct errbuf *err)
                           "the clock is %lld ms behind the simulation's last tick; serving "
                           "again when it catches up",
                           (long long)(tick_time_ms - now_ms));
-    if (target > tick + SCRAPE_MAX_CATCH_UP_TICKS)
+    if (target > tick + __atomic_load_n(&e->pub_slice_ticks, __ATOMIC_RELAXED))
         return errbuf_set(err, "catching up: tick %llu of %llu (%.1f%%)", (unsigned long long)tick,
                           (unsigned long long)target, 100.0 * (double)tick / (double)target);
     return 0;
@@ -333,7 +333,7 @@ enum scrape_status exporter_scrape(struct exporter *e, int64_t now_ms,
     if (not_ready(e, now_ms, err) < 0)
         return SCRAPE_NOT_READY;
     pthread_mutex_lock(&e->lock);
-    advance_locked(e, now_ms, SCRAPE_MAX_CATCH_UP_TICKS);
+    advance_locked(e, now_ms, slice_ticks_locked(e));
     enum scrape_status status = SCRAPE_OK;
     struct body *b = NULL;
     uint64_t families = req->families ? req->families : e->opts.families;

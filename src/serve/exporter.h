@@ -64,10 +64,11 @@ struct exporter *exporter_new(struct world *world, const struct exporter_options
 void exporter_free(struct exporter *e); /* stops the ticker; NULL is a no-op */
 
 /* Advances to the latest tick at now_ms (never backwards) and stores in *out the body the
- * request asks for at the simulation's current tick. A scrape simulates at most two ticks
- * itself: SCRAPE_NOT_READY while the simulation is further behind (catching up, which the ticker
- * does) or the clock is behind the current tick (it stepped back). SCRAPE_NOT_READY,
- * SCRAPE_UNKNOWN_DEVICE and SCRAPE_FAILED fill err with the reason. Thread-safe. */
+ * request asks for at the simulation's current tick. A scrape simulates at most one slice
+ * (about a million port-ticks) itself: SCRAPE_NOT_READY while the simulation is further behind
+ * (catching up, which the ticker does) or the clock is behind the current tick (it stepped back).
+ * SCRAPE_NOT_READY, SCRAPE_UNKNOWN_DEVICE and SCRAPE_FAILED fill err with the reason. Thread-safe.
+ */
 enum scrape_status exporter_scrape(struct exporter *e, int64_t now_ms,
                                    const struct scrape_request *req, struct body **out,
                                    struct errbuf *err);
