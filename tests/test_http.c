@@ -702,6 +702,7 @@ static void test_http_openmetrics(void **state)
     assert_non_null(strstr(r.body, "# TYPE switch_port_rx_packets counter\n"));
     assert_non_null(strstr(r.body, "switch_port_oper_state{device=\"tor01\",port=\"swp1\","
                                    "switch_port_oper_state=\"up\"}"));
+    free(r.head);
 }
 
 /* /probe: one device, snmp_exporter's parameters and status codes. */
@@ -713,17 +714,22 @@ static void test_http_probe(void **state)
     assert_non_null(strstr(r.body, "switch_port_link_up{device=\"tor02\",port=\"swp1\"}"));
     assert_null(strstr(r.body, "device=\"tor01\""));
     assert_null(strstr(r.body, "switchsim_devices"));
+    free(r.head);
     r = http_do(f->port, "GET", "/probe");
     assert_int_equal(r.status, 400);
     assert_string_equal(r.body, "'target' parameter must be specified: /probe?target=DEVICE\n");
+    free(r.head);
     r = http_do(f->port, "GET", "/probe?target=nope");
     assert_int_equal(r.status, 404);
     assert_string_equal(r.body, "unknown device \"nope\"\n");
+    free(r.head);
     r = http_do(f->port, "GET", "/probe?target=tor01&module=if_mib");
     assert_int_equal(r.status, 400);
     assert_string_equal(r.body, "unknown module \"if_mib\" (known: switchsim)\n");
+    free(r.head);
     r = http_do(f->port, "GET", "/probe?target=tor01&module=switchsim");
     assert_int_equal(r.status, 200);
+    free(r.head);
 }
 
 /* /sd lists every device as a target at the address the request used; /config resolves. */
@@ -740,11 +746,13 @@ static void test_http_sd_and_config(void **state)
                                    "\"__meta_switchsim_model\":\"CORE-2\","
                                    "\"__meta_switchsim_label_role\":\"core\","
                                    "\"__meta_switchsim_label_site\":\"lab \\\"A\\\"\"}}"));
+    free(r.head);
     r = http_do(f->port, "GET", "/config");
     assert_int_equal(r.status, 200);
     assert_non_null(strstr(r.body, "  - name: \"tor01\"\n    vendor: \"Acme\"\n"));
     assert_non_null(strstr(r.body, "      - name: \"swp3\"\n"));
     assert_non_null(strstr(r.body, "description: \"pinned down for tests\""));
+    free(r.head);
 }
 
 /* Without --web.enable-lifecycle a reload request is refused, as Prometheus does. */
@@ -753,9 +761,11 @@ static void test_http_reload_refused(void **state)
     struct fixture *f = *state;
     struct response r = http_do(f->port, "POST", "/-/reload");
     assert_int_equal(r.status, 403);
+    free(r.head);
     r = http_do(f->port, "GET", "/-/reload");
     assert_int_equal(r.status, 405);
     assert_string_equal(header(&r, "Allow"), "POST, PUT");
+    free(r.head);
 }
 
 int main(void)
