@@ -410,10 +410,22 @@ static void test_render_durations_are_short(void **state)
     strbuf_init(&sb, 1024, 1 << 20);
     struct expo w;
     expo_init(&w, &sb, EXPO_TEXT_004, START_MS, 0);
+    static const char *const handlers[] = {"/metrics", "other"};
+    uint64_t counts[2 * REQUEST_N_CODES] = {0};
+    counts[0 * REQUEST_N_CODES + request_code_slot(200)] = 7;
+    counts[1 * REQUEST_N_CODES + request_code_slot(404)] = 2;
+    counts[1 * REQUEST_N_CODES + request_code_slot(418)] = 1; /* an unlisted code */
+    struct request_counts requests = {handlers, 2, counts};
     struct scrape_ctx ctx = {
-        sim, {catalog_all(), 0, 1}, {.last_render_seconds = 0.000123456789123}};
+        sim, {catalog_all(), 0, 1}, {.last_render_seconds = 0.000123456789123}, &requests};
     assert_int_equal(registry_collect(&reg, &w, &ctx, &err), 0);
     assert_non_null(strstr(sb.data, "\nswitchsim_last_render_duration_seconds 0.000123\n"));
+    /* the requests counted so far, one series per (handler, code) seen */
+    assert_non_null(strstr(sb.data,
+                           "# TYPE switchsim_http_requests_total counter\n"
+                           "switchsim_http_requests_total{handler=\"/metrics\",code=\"200\"} 7\n"
+                           "switchsim_http_requests_total{handler=\"other\",code=\"404\"} 2\n"
+                           "switchsim_http_requests_total{handler=\"other\",code=\"other\"} 1\n"));
     strbuf_cleanup(&sb);
     collectors_free(c);
     sim_free(sim);

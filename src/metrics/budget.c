@@ -75,6 +75,9 @@ void catalog_budget(uint64_t families, struct profile_budget *out)
             break;
         default:
             out->fixed_body_bytes += row_line_bytes(row);
+            if (row->dim == DIM_REQUESTS)
+                out->fixed_body_bytes += CATALOG_MAX_REQUEST_SERIES *
+                                         (strlen(row->family.name) + 64 + SAMPLE_TAIL_BYTES);
             break;
         }
     }

@@ -103,6 +103,9 @@ const struct metric_def catalog_rows[] = {
     {GAUGE("switchsim_config_last_reload_success_timestamp_seconds", "seconds",
            "Unix time of the last successful profile load (start-up or reload)."),
      SCOPE_SELF, Q_SELF_RELOAD_SUCCESS_SECONDS, DIM_NONE},
+    {COUNTER("switchsim_http_requests_total", "",
+             "HTTP requests answered, by handler (route) and status code."),
+     SCOPE_SELF, Q_SELF_HTTP_REQUESTS, DIM_REQUESTS},
     {COUNTER("process_cpu_seconds_total", "seconds",
              "Total user and system CPU time spent in seconds."),
      SCOPE_SELF, Q_PROCESS_CPU_SECONDS, DIM_NONE},
@@ -133,6 +136,8 @@ uint64_t catalog_row_series(const struct metric_def *row)
 {
     if (row->dim == DIM_FORMAT)
         return EXPO_FORMAT_COUNT;
+    if (row->dim == DIM_REQUESTS)
+        return 0; /* as many as seen: not part of the counts a profile implies */
     return row->family.type == METRIC_STATESET ? row->family.n_states : 1;
 }
 

@@ -56,13 +56,17 @@ enum quantity {
     Q_PROCESS_VIRTUAL_BYTES,
     Q_PROCESS_RESIDENT_BYTES,
     Q_PROCESS_START_TIME_SECONDS,
+    Q_SELF_HTTP_REQUESTS,
 };
 
 /* Labels a row adds beyond its scope's identity labels, one series per value. */
 enum row_dimension {
     DIM_NONE,
-    DIM_FORMAT, /* `format`: one series per exposition format */
+    DIM_FORMAT,   /* `format`: one series per exposition format */
+    DIM_REQUESTS, /* `handler`, `code`: one series per pair seen so far (at most
+                   * CATALOG_MAX_REQUEST_SERIES); a family with none is not written */
 };
+#define CATALOG_MAX_REQUEST_SERIES 128
 
 /* IF-MIB ifOperStatus, in the MIB's order (value = index + 1). */
 enum oper_state {

@@ -386,9 +386,45 @@ static double self_value(const struct self_values *v, enum quantity q, size_t fo
     }
 }
 
+/* switchsim_http_requests_total: a series per (handler, code) seen; no family without one. */
+static int write_requests_row(struct expo *w, const struct request_counts *rc,
+                              const struct metric_def *row)
+{
+    if (!rc)
+        return 0;
+    int begun = 0;
+    for (size_t h = 0; h < rc->n_handlers; h++)
+        for (size_t c = 0; c < REQUEST_N_CODES; c++) {
+            uint64_t n = __atomic_load_n(&rc->counts[h * REQUEST_N_CODES + c], __ATOMIC_RELAXED);
+            if (!n)
+                continue;
+            if (!begun && expo_begin_family(w, &row->family) < 0)
+                return -1;
+            begun = 1;
+            char code[16];
+            if (request_codes[c])
+                snprintf(code, sizeof(code), "%u", request_codes[c]);
+            else
+                snprintf(code, sizeof(code), "other");
+            static const char *const names[] = {"handler", "code"};
+            const char *values[] = {rc->handlers[h], code};
+            struct strbuf sb;
+            strbuf_init(&sb, 128, 4096);
+            struct expo_labels labels = {sb.data, expo_labels_append(&sb, names, values, 2)};
+            labels.text = sb.data;
+            int rc_sample = expo_sample_u64(w, &labels, n);
+            strbuf_cleanup(&sb);
+            if (rc_sample < 0)
+                return -1;
+        }
+    return 0;
+}
+
 static int write_self_row(struct expo *w, const struct self_values *v, const struct metric_def *row)
 {
     static const struct expo_labels none = {"", 0};
+    if (row->dim == DIM_REQUESTS)
+        return write_requests_row(w, v->ctx->requests, row);
     if (expo_begin_family(w, &row->family) < 0)
         return -1;
     if (row->dim == DIM_FORMAT) {

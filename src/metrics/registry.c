@@ -3,6 +3,16 @@
 
 #include <string.h>
 
+const unsigned request_codes[REQUEST_N_CODES] = {200, 400, 401, 403, 404, 405, 429, 500, 503, 0};
+
+size_t request_code_slot(unsigned status)
+{
+    size_t i = 0;
+    while (i < REQUEST_N_CODES - 1 && request_codes[i] != status)
+        i++;
+    return i;
+}
+
 void registry_init(struct registry *reg)
 {
     memset(reg, 0, sizeof(*reg));

@@ -32,11 +32,26 @@ struct self_stats {
     int64_t last_reload_success_ms; /* start-up, then every successful reload */
 };
 
+/* HTTP requests answered, by handler and status code, counted by the web layer for
+ * switchsim_http_requests_total. counts[h * REQUEST_N_CODES + c] is the count of handler h
+ * with status request_codes[c] (the last slot: any other status); updated with atomic adds,
+ * read with atomic loads. Owned by the web layer, which outlives every render. */
+#define REQUEST_N_CODES 10
+extern const unsigned request_codes[REQUEST_N_CODES]; /* 0 in the last slot: "other" */
+struct request_counts {
+    const char *const *handlers; /* route paths, e.g. "/metrics"; the last: "other" */
+    size_t n_handlers;
+    uint64_t *counts;
+};
+/* The slot of a status code in request_codes. */
+size_t request_code_slot(unsigned status);
+
 /* What a collector may look at during one render. */
 struct scrape_ctx {
     const struct sim *sim; /* at the tick being rendered: sim_time_ms() is its time */
     struct selection sel;
     struct self_stats self;
+    const struct request_counts *requests; /* NULL: none counted (tests, tools) */
 };
 
 typedef int (*collector_fn)(struct expo *w, const struct scrape_ctx *ctx, void *user);

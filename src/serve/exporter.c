@@ -26,6 +26,7 @@ struct exporter {
     struct body *previous[EXPO_FORMAT_COUNT];  /* identity body of an earlier tick: reused */
     size_t size_hint_bytes[EXPO_FORMAT_COUNT]; /* last body size: the next buffer's start */
     struct self_stats self;                    /* the simulator's own activity, across worlds */
+    const struct request_counts *requests;     /* the web layer's, or NULL */
     /* Per format and encoding, one bit per recent tick, bit 0 the current one: whether the
      * every-device body was scraped in that tick. Two scraped ticks in a row mean scrapes
      * at least once per tick: the ticker then renders the next tick's body before anyone
@@ -229,7 +230,10 @@ static int render_locked(struct exporter *e, enum expo_format format, const stru
     const struct sim *sim = e->world->sim;
     struct expo w;
     expo_init(&w, sb, format, sim_time_ms(sim), e->opts.timestamps);
-    struct scrape_ctx ctx = {.sim = sim, .sel = *sel, .self = e->self};
+    struct scrape_ctx ctx = {.sim = sim,
+                             .sel = *sel,
+                             .self = e->self,
+                             .requests = __atomic_load_n(&e->requests, __ATOMIC_ACQUIRE)};
     if (registry_collect(&e->world->reg, &w, &ctx, err) < 0) {
         strbuf_cleanup(sb);
         return -1;
@@ -380,6 +384,13 @@ void exporter_advance(struct exporter *e, int64_t now_ms)
         if (!left)
             prerender_locked(e);
         pthread_mutex_unlock(&e->lock);
+        if (left) {
+            /* A mutex is not fair: relocking at once would starve every other thread that
+             * waits for it (a page, a reload, a shutdown). A millisecond between slices of
+             * tens of milliseconds lets them in. */
+            struct timespec pause = {0, 1000000};
+            nanosleep(&pause, NULL);
+        }
     }
 }
 
@@ -438,6 +449,14 @@ void exporter_reload_world(struct exporter *e, struct world *next, size_t *carri
      * the lock because freeing a large fleet takes a while. */
     world_release(old);
     world_release(old);
+}
+
+void exporter_count_requests(struct exporter *e, const struct request_counts *requests)
+{
+    __atomic_store_n(&e->requests, requests, __ATOMIC_RELEASE);
+    /* A render that loaded the old pointer holds the lock: wait for it to finish. */
+    pthread_mutex_lock(&e->lock);
+    pthread_mutex_unlock(&e->lock);
 }
 
 void exporter_note_reload(struct exporter *e, int ok, int64_t now_ms)

@@ -95,6 +95,10 @@ void exporter_swap_world(struct exporter *e, struct world *next);
  * *carried. The mapping is computed outside the lock; under it, `next` catches up to the
  * current tick and takes the states over. Thread-safe. */
 void exporter_reload_world(struct exporter *e, struct world *next, size_t *carried);
+/* Where renders find the HTTP request counts (NULL: none); the counts must outlive their
+ * use, so the web layer sets them after starting and clears them before stopping.
+ * Thread-safe. */
+void exporter_count_requests(struct exporter *e, const struct request_counts *requests);
 /* Records a reload's outcome for switchsim_config_last_reload_* (ok: 0 or 1). Thread-safe. */
 void exporter_note_reload(struct exporter *e, int ok, int64_t now_ms);
 /* The current world, with a reference the caller releases. Thread-safe. */

@@ -73,6 +73,9 @@ struct held {
     unsigned responses;
 };
 
+/* Routes of the table below, plus "other" for a request no route takes (request counts). */
+#define HTTP_MAX_ROUTES 16
+
 struct http_server {
     struct MHD_Daemon *daemon;
     struct exporter *exporter;
@@ -85,6 +88,8 @@ struct http_server {
     const char *sd_address; /* NULL: the Host of each /sd request */
     int (*reload)(void *ctx, struct errbuf *err);
     void *reload_ctx;
+    const char *handler_names[HTTP_MAX_ROUTES + 1];
+    struct request_counts requests; /* switchsim_http_requests_total */
 
     pthread_mutex_t lock; /* guards conns, held*, watchdog_stop */
     struct conn *conns;
@@ -207,6 +212,22 @@ static struct conn *conn_of(struct MHD_Connection *mc)
     return info ? info->socket_context : NULL;
 }
 
+/* The request being answered on this thread: libmicrohttpd calls the access handler and
+ * queues its response on the same thread, so queue() can count it by handler and status
+ * without every reply function carrying the route. Set by handle_request() and route(). */
+static _Thread_local struct http_server *answering;
+static _Thread_local size_t answering_handler;
+
+static enum MHD_Result queue(struct MHD_Connection *conn, unsigned status, struct MHD_Response *r)
+{
+    struct http_server *srv = answering;
+    if (srv)
+        __atomic_add_fetch(
+            &srv->requests.counts[answering_handler * REQUEST_N_CODES + request_code_slot(status)],
+            1, __ATOMIC_RELAXED);
+    return MHD_queue_response(conn, status, r);
+}
+
 /* A response owning a copy of text, with a Content-Type and optionally an Allow header. */
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const char *text,
                              const char *content_type, const char *allow)
@@ -218,7 +239,7 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
     if (allow)
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
-    enum MHD_Result ret = MHD_queue_response(conn, status, r);
+    enum MHD_Result ret = queue(conn, status, r);
     MHD_destroy_response(r);
     return ret;
 }
@@ -242,7 +263,7 @@ static enum MHD_Result reply_unavailable(struct MHD_Connection *conn, const char
         return MHD_NO;
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
     MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
-    enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_SERVICE_UNAVAILABLE, r);
+    enum MHD_Result ret = queue(conn, MHD_HTTP_SERVICE_UNAVAILABLE, r);
     MHD_destroy_response(r);
     return ret;
 }
@@ -259,7 +280,7 @@ static enum MHD_Result reply_page(struct MHD_Connection *conn, char *page, size_
         return MHD_NO;
     }
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
-    enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
+    enum MHD_Result ret = queue(conn, MHD_HTTP_OK, r);
     MHD_destroy_response(r);
     return ret;
 }
@@ -305,7 +326,7 @@ static enum MHD_Result serve_exposition(struct http_server *srv, struct MHD_Conn
     MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept, Accept-Encoding");
     if (b->encoding == BODY_GZIP)
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
-    enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
+    enum MHD_Result ret = queue(conn, MHD_HTTP_OK, r);
     MHD_destroy_response(r);
     return ret;
 }
@@ -364,7 +385,7 @@ static enum MHD_Result serve_landing(struct http_server *srv, struct MHD_Connect
 
 static enum MHD_Result serve_ok(struct http_server *srv, struct MHD_Connection *conn)
 {
-    return MHD_queue_response(conn, MHD_HTTP_OK, srv->ok);
+    return queue(conn, MHD_HTTP_OK, srv->ok);
 }
 
 /* As Prometheus: 503 until the simulation is current (catching up from --start-time). */
@@ -373,7 +394,7 @@ static enum MHD_Result serve_ready(struct http_server *srv, struct MHD_Connectio
     struct errbuf err;
     if (exporter_ready(srv->exporter, exporter_now_ms(), &err) < 0)
         return reply_unavailable(conn, err.msg);
-    return MHD_queue_response(conn, MHD_HTTP_OK, srv->ok);
+    return queue(conn, MHD_HTTP_OK, srv->ok);
 }
 
 /* As Prometheus: POST or PUT /-/reload when the lifecycle API is enabled, else 403. */
@@ -400,6 +421,9 @@ static const struct route routes[] = {
     {"/", "GET, HEAD", serve_landing},        {"/-/healthy", "GET, HEAD", serve_ok},
     {"/-/ready", "GET, HEAD", serve_ready},   {"/-/reload", "POST, PUT", serve_reload},
 };
+
+#define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
+_Static_assert(N_ROUTES <= HTTP_MAX_ROUTES, "HTTP_MAX_ROUTES too small for the route table");
 
 static int method_allowed(const struct route *r, const char *method)
 {
@@ -437,15 +461,16 @@ static enum MHD_Result count_host(void *cls, enum MHD_ValueKind kind, const char
 static enum MHD_Result route(struct http_server *srv, struct MHD_Connection *conn, const char *url,
                              const char *method)
 {
-    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+    for (size_t i = 0; i < N_ROUTES; i++) {
         if (strcmp(url, routes[i].path) != 0)
             continue;
+        answering_handler = i;
         if (!method_allowed(&routes[i], method))
             return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "405 method not allowed\n",
                          "text/plain; charset=utf-8", routes[i].methods);
         return routes[i].serve(srv, conn);
     }
-    return MHD_queue_response(conn, MHD_HTTP_NOT_FOUND, srv->not_found);
+    return queue(conn, MHD_HTTP_NOT_FOUND, srv->not_found);
 }
 
 /* libmicrohttpd calls this once when the headers are in and again when the request is
@@ -461,6 +486,8 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 {
     (void)upload_data;
     struct http_server *srv = cls;
+    answering = srv;
+    answering_handler = N_ROUTES; /* "other" until route() finds one */
     if (!*req_cls) {
         *req_cls = srv; /* any non-NULL value: "headers seen" */
         log_debug("request", LOG_STR("method", method), LOG_STR("path", url));
@@ -474,7 +501,7 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
         unsigned hosts = 0;
         MHD_get_connection_values(conn, MHD_HEADER_KIND, count_host, &hosts);
         if (strcmp(version, MHD_HTTP_VERSION_1_1) == 0 && hosts != 1)
-            return MHD_queue_response(conn, MHD_HTTP_BAD_REQUEST, srv->bad_host);
+            return queue(conn, MHD_HTTP_BAD_REQUEST, srv->bad_host);
         if (!request_has_body(conn))
             return MHD_YES;
         return route(srv, conn, url, method);
@@ -736,6 +763,12 @@ struct http_server *http_start(const struct http_options *opts, struct exporter 
     srv->sd_address = opts->sd_address && *opts->sd_address ? opts->sd_address : NULL;
     srv->reload = opts->reload;
     srv->reload_ctx = opts->reload_ctx;
+    for (size_t i = 0; i < N_ROUTES; i++)
+        srv->handler_names[i] = routes[i].path;
+    srv->handler_names[N_ROUTES] = "other";
+    srv->requests =
+        (struct request_counts){srv->handler_names, N_ROUTES + 1,
+                                xcalloc((N_ROUTES + 1) * REQUEST_N_CODES, sizeof(uint64_t))};
     srv->ok = static_response("OK\n", "text/plain; charset=utf-8");
     srv->not_found = static_response("404 page not found\n", "text/plain; charset=utf-8");
     srv->bad_host = static_response("400 bad request: an HTTP/1.1 request needs exactly one "
@@ -769,6 +802,7 @@ struct http_server *http_start(const struct http_options *opts, struct exporter 
         http_stop(srv);
         return NULL;
     }
+    exporter_count_requests(exporter, &srv->requests);
     log_info("HTTP server", LOG_STR("mode", "keep-alive, epoll"), LOG_U64("threads", threads),
              LOG_U64("request_timeout_ms", lim->request_timeout_ms),
              LOG_U64("write_timeout_ms", lim->write_timeout_ms),
@@ -812,6 +846,8 @@ void http_stop(struct http_server *srv)
     }
     if (srv->daemon)
         MHD_stop_daemon(srv->daemon); /* also closes the listen socket it was given */
+    if (srv->exporter)
+        exporter_count_requests(srv->exporter, NULL); /* before the counts go */
     if (srv->ok)
         MHD_destroy_response(srv->ok);
     if (srv->not_found)
@@ -821,5 +857,6 @@ void http_stop(struct http_server *srv)
     pthread_cond_destroy(&srv->wake);
     pthread_mutex_destroy(&srv->lock);
     free(srv->held);
+    free(srv->requests.counts);
     free(srv);
 }
