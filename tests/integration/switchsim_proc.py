@@ -28,7 +28,7 @@ class Switchsim:
             raise RuntimeError("switchsim did not start: %s\n%s" % (self.cmd, self.stderr()))
         # The listener opens at once; scrapes answer 503 until the simulation has caught up
         # from the start time (a few milliseconds for minutes of history).
-        if wait_ready and not wait_for(lambda: self.get("/-/ready")[0] == 200, start_timeout):
+        if wait_ready and not wait_for(self._is_ready, start_timeout):
             self.kill()
             raise RuntimeError("switchsim never became ready: %s\n%s" % (self.cmd, self.stderr()))
 
@@ -40,6 +40,12 @@ class Switchsim:
                 self.port = int(m.group(1))
                 self._ready.set()
         self._ready.set()
+
+    def _is_ready(self):
+        try:
+            return self.get("/-/ready")[0] == 200
+        except OSError:  # not reachable at 127.0.0.1 (a listener on ::1 only, say)
+            return False
 
     def stderr(self):
         return "".join(self.stderr_lines)
