@@ -44,7 +44,7 @@ VALGRIND ?= valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 .PHONY: all run deps deps-test check test unit integration asan valgrind format format-check \
-        tidy install uninstall clean e2e config-check bench bench-tools layers tsan
+        tidy install uninstall clean e2e config-check bench bench-tools layers tsan docker-test
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/switchsim
@@ -76,7 +76,8 @@ run:
 
 check:
 	@scripts/deps.sh test
-	@$(MAKE) --no-print-directory format-check layers tidy config-check test e2e asan tsan valgrind
+	@$(MAKE) --no-print-directory format-check layers tidy config-check test e2e asan tsan valgrind \
+	  docker-test
 	@echo "make check: all suites passed"
 
 deps:
@@ -109,6 +110,11 @@ e2e: $(BUILD)/switchsim
 
 config-check:
 	@tests/config_check.sh
+
+# Builds and runs the Dockerfile and the compose stack with its own dockerd (tests/docker/).
+docker-test:
+	@scripts/deps.sh test
+	@/usr/bin/python3 tests/docker/docker_test.py
 
 # Include order between layers, and each external library used from its one module.
 layers:

@@ -8,7 +8,7 @@ set -eu
 
 BUILD_PKGS="gcc make pkg-config libc6-dev libmicrohttpd-dev libyaml-dev libdeflate-dev"
 TEST_PKGS="$BUILD_PKGS libcmocka-dev valgrind clang-format clang-tidy curl python3 \
-python3-prometheus-client python3-yaml prometheus docker-compose"
+python3-prometheus-client python3-yaml prometheus docker-compose docker.io debootstrap"
 BENCH_PKGS="$TEST_PKGS wrk zlib1g-dev"
 
 case "${1:-build}" in
