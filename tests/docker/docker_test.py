@@ -40,6 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 import urllib.error
 import urllib.request
 
@@ -445,7 +446,9 @@ def check_compose(d, compose_env):
     say("docker-compose up switchsim prometheus (Grafana's image cannot be built here)")
     d.run(["-f", compose_file, "up", "-d", "--no-build", "switchsim", "prometheus"],
           cmd=COMPOSE, env=compose_env, timeout=120)
-    prom = "http://127.0.0.1:%s" % compose_env["PROMETHEUS_PORT"]
+    published = d.run(["-f", compose_file, "port", "prometheus", "9090"], cmd=COMPOSE,
+                      env=compose_env).stdout.strip()  # HOST:PORT
+    prom = "http://%s" % published.replace("0.0.0.0:", "127.0.0.1:")
 
     for service in ("switchsim", "prometheus"):
         cid = d.run(["-f", compose_file, "ps", "-q", service], cmd=COMPOSE,
@@ -538,6 +541,8 @@ def main():
         check("docker steps", False, e)
     except (subprocess.TimeoutExpired, KeyboardInterrupt) as e:
         check("docker steps", False, "interrupted: %r" % e)
+    except (OSError, ValueError, KeyError, TypeError):  # a bug here, or a broken daemon
+        check("docker steps", False, traceback.format_exc())
     finally:
         try:
             if d.proc and d.proc.poll() is None:
