@@ -527,6 +527,11 @@ def main():
     compose_env.pop("SWITCHSIM_BIND_ADDRESS", None)
     try:
         d.start()
+        leftovers = d.run(["ps", "-aq"]).stdout.split()
+        if leftovers:  # a killed earlier run's; its images go with the final cleanup
+            say("removing %d containers a killed earlier run left behind" % len(leftovers))
+            d.run(["rm", "-f", "-v"] + leftovers, timeout=120)
+            d.run(["network", "prune", "-f"])
         ensure_base(d)
         check_context(d, workdir)
         say("building the Dockerfile (REVISION=%s)" % revision)
