@@ -54,7 +54,7 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fr
 
 .PHONY: all run deps deps-test check test unit integration asan valgrind format format-check \
         tidy install uninstall clean e2e config-check bench bench-tools layers tsan \
-        install-check man grafana-check dashboard-previews FORCE
+        install-check man grafana-check dashboard-previews docker-test FORCE
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/switchsim
@@ -99,7 +99,7 @@ run:
 check:
 	@scripts/deps.sh test
 	@$(MAKE) --no-print-directory format-check layers tidy config-check install-check \
-	  grafana-check test e2e asan tsan valgrind
+	  grafana-check test e2e asan tsan valgrind docker-test
 	@echo "make check: all suites passed"
 
 deps:
@@ -147,6 +147,11 @@ grafana-check:
 dashboard-previews: $(BUILD)/switchsim
 	@scripts/deps.sh previews
 	@/usr/bin/python3 tests/grafana/previews.py
+
+# Builds and runs the Dockerfile and the compose stack with its own dockerd (tests/docker/).
+docker-test:
+	@scripts/deps.sh test
+	@/usr/bin/python3 tests/docker/docker_test.py
 
 # Include order between layers, and each external library used from its one module.
 layers:

@@ -34,7 +34,7 @@ if [ -f docker-compose.yml ]; then
     check "docker-compose config -q" docker-compose -f docker-compose.yml config -q
 fi
 if [ -f Dockerfile ]; then
-    check "Dockerfile builds with the README's steps" /usr/bin/python3 tests/dockerfile_check.py
+    check "Dockerfile and compose file (static)" /usr/bin/python3 tests/dockerfile_check.py
 fi
 if [ -d grafana-dashboards ] && ls grafana-dashboards/*.json >/dev/null 2>&1; then
     check "grafana dashboards lint" /usr/bin/python3 tests/dashboards_lint.py
