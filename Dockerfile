@@ -15,8 +15,10 @@ COPY . .
 # The build context has no .git: the revision comes in as a build argument.
 ARG REVISION=unknown
 ENV DESTDIR=/staging
-RUN make REVISION="$REVISION"
-RUN make install PREFIX=/usr/local
+# Both steps get it: the build records PREFIX, VERSION and REVISION, and a step that
+# computed another revision (no .git here) would rebuild the binary with "unknown".
+RUN make REVISION="$REVISION" PREFIX=/usr/local
+RUN make install REVISION="$REVISION" PREFIX=/usr/local
 
 FROM debian:12-slim
 RUN apt-get update \

@@ -289,8 +289,8 @@ def check_context(d, workdir):
     d.run(["build", "--progress=plain", "-o", "type=local,dest=" + out, "-f", "-", ROOT],
           stdin="FROM scratch\nCOPY . /\n", timeout=120)
     top = set(os.listdir(out))
-    need = {"src", "profiles", "scripts", "Makefile"}
-    check(".dockerignore lets the build's inputs in (src/, profiles/, scripts/, Makefile)",
+    need = {"src", "profiles", "scripts", "deploy", "Makefile"}
+    check(".dockerignore lets the build's inputs in (src/, profiles/, scripts/, deploy/, Makefile)",
           need <= top, "context has: %s" % sorted(top))
     check(".dockerignore keeps everything else out (tests, docs, bench, .git, build, ...)",
           top <= need, "also in the context: %s" % sorted(top - need))
