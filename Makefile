@@ -19,7 +19,7 @@ SYSCONFDIR ?= /etc
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 
-PKGS := libmicrohttpd yaml-0.1 libdeflate
+PKGS := libmicrohttpd yaml-0.1 libdeflate libcrypt gnutls
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wold-style-definition -Wwrite-strings -Wformat=2 -Wpointer-arith -Wvla -Wundef \
         -Wimplicit-fallthrough -Wnull-dereference -Wdouble-promotion -Wfloat-conversion
@@ -130,6 +130,7 @@ valgrind:
 e2e: $(BUILD)/switchsim
 	@/usr/bin/python3 tests/e2e/test_prometheus.py --binary $(BUILD)/switchsim
 	@/usr/bin/python3 tests/e2e/test_fleet.py --binary $(BUILD)/switchsim
+	@/usr/bin/python3 tests/e2e/test_tls.py --binary $(BUILD)/switchsim
 
 config-check:
 	@tests/config_check.sh

@@ -8,9 +8,10 @@
 # As root it runs apt-get; otherwise it prints the exact command and exits 1.
 set -eu
 
-BUILD_PKGS="gcc make pkg-config libc6-dev libmicrohttpd-dev libyaml-dev libdeflate-dev help2man"
+BUILD_PKGS="gcc make pkg-config libc6-dev libmicrohttpd-dev libyaml-dev libdeflate-dev libcrypt-dev \
+libgnutls28-dev help2man"
 TEST_PKGS="$BUILD_PKGS libcmocka-dev valgrind clang-format clang-tidy curl python3 \
-python3-prometheus-client python3-yaml prometheus docker-compose groff-base docker.io debootstrap"
+python3-prometheus-client python3-yaml prometheus docker-compose groff-base docker.io debootstrap openssl apache2-utils"
 BENCH_PKGS="$TEST_PKGS wrk zlib1g-dev"
 PREVIEW_PKGS="$TEST_PKGS chromium"
 

@@ -175,6 +175,13 @@ static int apply_sd_address(struct options *o, const char *arg, struct errbuf *e
     return 0;
 }
 
+static int apply_web_config(struct options *o, const char *arg, struct errbuf *err)
+{
+    (void)err;
+    o->web_config_file = arg;
+    return 0;
+}
+
 static int apply_seed(struct options *o, const char *arg, struct errbuf *err)
 {
     if (units_parse_u64(arg, &o->seed, NULL) < 0)
@@ -267,6 +274,8 @@ static const struct cli_flag flags[] = {
      apply_port},
     {"web.listen-address", 0, "ADDR", ":" STRINGIFY(CLI_DEFAULT_PORT), NULL,
      "HOST:PORT, [IPV6]:PORT, or :PORT for all interfaces", apply_listen},
+    {"web.config.file", 0, "FILE", NULL, "none: plain HTTP, no authentication",
+     "TLS and basic authentication, in the Prometheus exporter-toolkit format", apply_web_config},
     {"web.enable-lifecycle", 0, NULL, NULL, NULL,
      "reload the profiles on POST or PUT /-/reload (SIGHUP always does)", apply_lifecycle},
     {"web.sd-address", 0, "ADDR", NULL, "the Host of each /sd request",

@@ -36,6 +36,7 @@ struct options {
     struct http_limits http_limits; /* --web.* limits (web/http.h) */
     int enable_lifecycle;           /* POST /-/reload */
     const char *sd_address;         /* --web.sd-address; NULL = each request's Host */
+    const char *web_config_file;    /* --web.config.file; NULL = plain HTTP, no auth */
     int check_config;
     enum log_level log_level;
     enum log_format log_format;

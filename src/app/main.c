@@ -12,6 +12,7 @@
 #include "app/signals.h"
 #include "base/log.h"
 #include "config/profile.h"
+#include "config/webconfig.h"
 #include "metrics/budget.h"
 #include "metrics/catalog.h"
 #include "model/model.h"
@@ -107,8 +108,8 @@ static void reload_on_signal(void *ctx)
     reload_profiles(ctx, &err); /* logs either way */
 }
 
-static int run(const struct options *opts, const char *const *paths, size_t n_paths,
-               struct fleet *fleet)
+static int run(const struct options *opts, const struct web_config *web, const char *const *paths,
+               size_t n_paths, struct fleet *fleet)
 {
     int64_t now_ms = exporter_now_ms();
     uint64_t seed = seed_of(opts, fleet);
@@ -146,6 +147,7 @@ static int run(const struct options *opts, const char *const *paths, size_t n_pa
         .limits = opts->http_limits,
         .page = {SWITCHSIM_VERSION, SWITCHSIM_REVISION, paths, n_paths, opts->enable_lifecycle},
         .sd_address = opts->sd_address,
+        .web = web,
         .reload = opts->enable_lifecycle ? reload_profiles : NULL,
         .reload_ctx = &reloader};
     struct http_server *srv = NULL;
@@ -188,7 +190,31 @@ static int bad_flag(const struct errbuf *err)
 }
 
 /* Loads the profiles, then checks them (--check-config) or runs. Returns the exit code. */
+static int load_profiles_and_run(const struct options *opts, const struct web_config *web);
+
+/* A start-up error: --check-config is a tool and prints a plain line; at start-up the
+ * logger says it. Returns the exit code 2. */
+static int load_error(const struct options *opts, const char *what, const char *why)
+{
+    if (opts->check_config)
+        fprintf(stderr, "switchsim: error: %s\n", why);
+    else
+        log_error(what, LOG_STR("err", why));
+    return 2;
+}
+
 static int load_and_run(const struct options *opts)
+{
+    struct errbuf err;
+    struct web_config *web = NULL;
+    if (opts->web_config_file && webconfig_load(opts->web_config_file, &web, &err) < 0)
+        return load_error(opts, "Error loading the web config", err.msg);
+    int rc = load_profiles_and_run(opts, web);
+    webconfig_free(web);
+    return rc;
+}
+
+static int load_profiles_and_run(const struct options *opts, const struct web_config *web)
 {
     const char *fallback[1];
     const char *const *paths = opts->profiles;
@@ -196,13 +222,8 @@ static int load_and_run(const struct options *opts)
     if (n_paths == 0) {
         struct errbuf why;
         fallback[0] = default_profile(&why);
-        if (!fallback[0]) {
-            if (opts->check_config)
-                fprintf(stderr, "switchsim: error: %s\n", why.msg);
-            else
-                log_error("Error loading profiles", LOG_STR("err", why.msg));
-            return 2;
-        }
+        if (!fallback[0])
+            return load_error(opts, "Error loading profiles", why.msg);
         paths = fallback;
         n_paths = 1;
     }
@@ -212,14 +233,8 @@ static int load_and_run(const struct options *opts)
     struct fleet *fleet = NULL;
     struct profile_budget budget;
     catalog_budget(opts->families, &budget);
-    if (profile_load(paths, n_paths, &budget, &fleet, &err) < 0) {
-        /* --check-config is a tool: a plain line. At start-up the logger says it. */
-        if (opts->check_config)
-            fprintf(stderr, "switchsim: error: %s\n", err.msg);
-        else
-            log_error("Error loading profiles", LOG_STR("err", err.msg));
-        return 2;
-    }
+    if (profile_load(paths, n_paths, &budget, &fleet, &err) < 0)
+        return load_error(opts, "Error loading profiles", err.msg);
     int rc = 0;
     if (opts->check_config)
         printf("switchsim: profiles OK: %zu device%s, %zu port%s, %llu series\n", fleet->n_devices,
@@ -227,7 +242,7 @@ static int load_and_run(const struct options *opts)
                (unsigned long long)catalog_series_count(fleet->n_devices, fleet->n_ports,
                                                         opts->families));
     else
-        return run(opts, paths, n_paths, fleet); /* the world it builds owns the fleet */
+        return run(opts, web, paths, n_paths, fleet); /* the world it builds owns the fleet */
     fleet_free(fleet);
     return rc;
 }

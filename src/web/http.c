@@ -17,12 +17,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 
 #include "base/log.h"
 #include "base/strbuf.h"
 #include "base/units.h"
 #include "base/xalloc.h"
+#include "web/auth.h"
 #include "web/pages.h"
 
 const struct http_limit_info http_limit_table[] = {
@@ -88,6 +90,8 @@ struct http_server {
     const char *sd_address; /* NULL: the Host of each /sd request */
     int (*reload)(void *ctx, struct errbuf *err);
     void *reload_ctx;
+    const struct web_config *web; /* TLS and basic auth; NULL: neither */
+    char tls_priorities[128];
     const char *handler_names[HTTP_MAX_ROUTES + 1];
     struct request_counts requests; /* switchsim_http_requests_total */
 
@@ -458,9 +462,60 @@ static enum MHD_Result count_host(void *cls, enum MHD_ValueKind kind, const char
     return MHD_YES;
 }
 
+/* RequireAndVerifyClientCert: libmicrohttpd asks for a client certificate when it has a
+ * trust store, but does not check it: GnuTLS verifies the chain here. */
+static int client_cert_ok(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    if (!info || !info->tls_session)
+        return 0;
+    gnutls_session_t session = (gnutls_session_t)info->tls_session;
+    unsigned n = 0;
+    unsigned status = 1;
+    return gnutls_certificate_get_peers(session, &n) != NULL && n > 0 &&
+           gnutls_certificate_verify_peers2(session, &status) == 0 && status == 0;
+}
+
+/* What the web config asks of every request, whatever the route (as exporter-toolkit):
+ * 1 when the request may go on; 0 when a refusal was queued, its result in *ret. */
+static int authorized(struct http_server *srv, struct MHD_Connection *conn, enum MHD_Result *ret)
+{
+    const struct web_config *web = srv->web;
+    if (web->tls && web->client_auth == CLIENT_AUTH_REQUIRE_AND_VERIFY && !client_cert_ok(conn)) {
+        *ret = reply(conn, MHD_HTTP_FORBIDDEN, "a valid client certificate is required\n",
+                     "text/plain; charset=utf-8", NULL);
+        return 0;
+    }
+    if (!web->n_users)
+        return 1;
+    char *password = NULL;
+    char *user = MHD_basic_auth_get_username_password(conn, &password);
+    int ok = auth_basic_ok(web, user, password);
+    MHD_free(user);
+    MHD_free(password);
+    if (ok)
+        return 1;
+    __atomic_add_fetch(&srv->requests.counts[answering_handler * REQUEST_N_CODES +
+                                             request_code_slot(MHD_HTTP_UNAUTHORIZED)],
+                       1, __ATOMIC_RELAXED);
+    /* A response of its own: the call adds WWW-Authenticate to the response it is given. */
+    struct MHD_Response *r = static_response("401 unauthorized\n", "text/plain; charset=utf-8");
+    *ret = r ? MHD_queue_basic_auth_fail_response(conn, "switchsim", r) : MHD_NO;
+    if (r)
+        MHD_destroy_response(r);
+    return 0;
+}
+
 static enum MHD_Result route(struct http_server *srv, struct MHD_Connection *conn, const char *url,
                              const char *method)
 {
+    for (size_t i = 0; i < N_ROUTES; i++)
+        if (strcmp(url, routes[i].path) == 0)
+            answering_handler = i; /* so a refusal counts against its route */
+    enum MHD_Result refused = MHD_NO;
+    if (srv->web && !authorized(srv, conn, &refused))
+        return refused;
     for (size_t i = 0; i < N_ROUTES; i++) {
         if (strcmp(url, routes[i].path) != 0)
             continue;
@@ -738,6 +793,33 @@ static uint16_t bound_port(int fd)
     return ntohs(((struct sockaddr_in *)&ss)->sin_port);
 }
 
+/* The daemon's flags, and in opts (an MHD_OPTION_ARRAY ending in MHD_OPTION_END) the TLS
+ * options of the web config: key, certificate, versions, and the CA that makes
+ * libmicrohttpd ask for client certificates. */
+static unsigned tls_options(struct http_server *srv, struct MHD_OptionItem opts[5])
+{
+    static const char *const versions[] = {"+VERS-TLS1.0", "+VERS-TLS1.1", "+VERS-TLS1.2",
+                                           "+VERS-TLS1.3"};
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+    size_t n = 0;
+    const struct web_config *web = srv->web;
+    if (web && web->tls) {
+        flags |= MHD_USE_TLS;
+        size_t k =
+            (size_t)snprintf(srv->tls_priorities, sizeof(srv->tls_priorities), "NORMAL:-VERS-ALL");
+        for (int v = web->min_version; v <= web->max_version; v++)
+            k += (size_t)snprintf(srv->tls_priorities + k, sizeof(srv->tls_priorities) - k, ":%s",
+                                  versions[v]);
+        opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, web->key_pem};
+        opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, web->cert_pem};
+        opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0, srv->tls_priorities};
+        if (web->client_ca_pem)
+            opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0, web->client_ca_pem};
+    }
+    opts[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+    return flags;
+}
+
 struct http_server *http_start(const struct http_options *opts, struct exporter *exporter,
                                struct errbuf *err)
 {
@@ -760,6 +842,7 @@ struct http_server *http_start(const struct http_options *opts, struct exporter 
     pthread_cond_init(&srv->wake, &cattr);
     pthread_condattr_destroy(&cattr);
     srv->page = opts->page;
+    srv->web = opts->web;
     srv->sd_address = opts->sd_address && *opts->sd_address ? opts->sd_address : NULL;
     srv->reload = opts->reload;
     srv->reload_ctx = opts->reload_ctx;
@@ -788,9 +871,11 @@ struct http_server *http_start(const struct http_options *opts, struct exporter 
                               : (unsigned)lim->max_connections_per_ip;
     if (pthread_create(&srv->watchdog, NULL, watchdog_main, srv) == 0)
         srv->watchdog_running = 1;
+    struct MHD_OptionItem tls[5];
+    unsigned flags = tls_options(srv, tls);
     if (srv->watchdog_running && srv->ok && srv->not_found && srv->bad_host)
         srv->daemon = MHD_start_daemon(
-            MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, handle_request, srv,
+            flags, 0, NULL, NULL, handle_request, srv, MHD_OPTION_ARRAY, tls,
             MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_LISTEN_SOCKET, fd,
             MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_TIMEOUT, idle_s,
             MHD_OPTION_CONNECTION_LIMIT, max_conn, MHD_OPTION_PER_IP_CONNECTION_LIMIT, max_per_ip,
@@ -803,12 +888,15 @@ struct http_server *http_start(const struct http_options *opts, struct exporter 
         return NULL;
     }
     exporter_count_requests(exporter, &srv->requests);
-    log_info("HTTP server", LOG_STR("mode", "keep-alive, epoll"), LOG_U64("threads", threads),
-             LOG_U64("request_timeout_ms", lim->request_timeout_ms),
-             LOG_U64("write_timeout_ms", lim->write_timeout_ms),
-             LOG_U64("idle_timeout_ms", lim->idle_timeout_ms), LOG_U64("max_connections", max_conn),
-             LOG_U64("max_connections_per_ip", max_per_ip),
-             LOG_U64("max_inflight_body_bytes", lim->max_inflight_body_bytes));
+    log_info(
+        "HTTP server",
+        LOG_STR("mode", srv->web && srv->web->tls ? "keep-alive, epoll, TLS" : "keep-alive, epoll"),
+        LOG_BOOL("basic_auth", srv->web && srv->web->n_users), LOG_U64("threads", threads),
+        LOG_U64("request_timeout_ms", lim->request_timeout_ms),
+        LOG_U64("write_timeout_ms", lim->write_timeout_ms),
+        LOG_U64("idle_timeout_ms", lim->idle_timeout_ms), LOG_U64("max_connections", max_conn),
+        LOG_U64("max_connections_per_ip", max_per_ip),
+        LOG_U64("max_inflight_body_bytes", lim->max_inflight_body_bytes));
     /* Each connection is a descriptor: raise the soft open-file limit to what the
      * connection limit needs (as Go programs such as Prometheus do), within the hard one. */
     struct rlimit nofile;

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "base/errbuf.h"
+#include "config/webconfig.h"
 #include "model/model.h"
 #include "serve/exporter.h"
 #include "web/negotiate.h"
@@ -99,8 +100,10 @@ struct http_options {
     uint16_t port;    /* 0 = pick a free port (see http_port) */
     unsigned threads; /* 0 = one per CPU, at most 8 */
     struct http_limits limits;
-    struct page_info page;  /* what the landing page shows about the process */
-    const char *sd_address; /* HOST:PORT /sd advertises; NULL or "": each request's Host */
+    struct page_info page;        /* what the landing page shows about the process */
+    const char *sd_address;       /* HOST:PORT /sd advertises; NULL or "": each request's Host */
+    const struct web_config *web; /* --web.config.file: TLS, basic auth; NULL: neither.
+                                   * Borrowed: must outlive the server. */
     /* POST /-/reload calls this (NULL: the lifecycle API is off, 403). Returns -1 with the
      * reason when the new profiles were refused (the old ones keep serving). Called from
      * an HTTP thread; must be thread-safe. */

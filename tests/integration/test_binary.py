@@ -619,6 +619,81 @@ def reload_with_lifecycle_keeps_counters(binary, wrapper):
             assert s.stop() == 0
 
 
+def make_pki(tmp):
+    """A CA, a server certificate for 127.0.0.1/localhost and a client certificate, made
+    with openssl now; returns their paths."""
+    def ossl(*args):
+        subprocess.run(["openssl"] + list(args), check=True, capture_output=True)
+    p = {k: os.path.join(tmp, k) for k in
+         ("ca.key", "ca.pem", "srv.key", "srv.csr", "srv.pem", "cli.key", "cli.csr", "cli.pem",
+          "ext")}
+    ossl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", p["ca.key"], "-out",
+         p["ca.pem"], "-days", "2", "-subj", "/CN=switchsim test CA")
+    with open(p["ext"], "w") as f:
+        f.write("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+    for who in ("srv", "cli"):
+        ossl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", p[who + ".key"], "-out",
+             p[who + ".csr"], "-subj", "/CN=" + who)
+        ossl("x509", "-req", "-in", p[who + ".csr"], "-CA", p["ca.pem"], "-CAkey", p["ca.key"],
+             "-CAcreateserial", "-out", p[who + ".pem"], "-days", "2", "-extfile", p["ext"])
+    return p
+
+
+def bcrypt(password):
+    import crypt  # Debian 12's Python 3.11 still has it; libxcrypt does bcrypt
+    return crypt.crypt(password, crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=16))
+
+
+def curl_code(*args):
+    p = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time",
+                        "10"] + list(args), capture_output=True, text=True)
+    return p.stdout
+
+
+@test
+def web_config_tls_and_basic_auth(binary, wrapper):
+    """--web.config.file: TLS with a certificate made now (curl verifies it against the CA),
+    plain HTTP refused, basic auth 401/200 with WWW-Authenticate, min_version enforced, and a
+    client certificate required and verified."""
+    with tempfile.TemporaryDirectory() as tmp:
+        pki = make_pki(tmp)
+        web = os.path.join(tmp, "web.yml")
+        with open(web, "w") as f:
+            f.write("tls_server_config:\n  cert_file: %s\n  key_file: %s\n  min_version: TLS13\n"
+                    "basic_auth_users:\n  prometheus: %s\n"
+                    % (pki["srv.pem"], pki["srv.key"], bcrypt("s3cret")))
+        with Switchsim(binary, ["--profile", SMALL, "--web.config.file", web] + LISTEN, wrapper,
+                       wait_ready=False) as s:
+            url = "https://127.0.0.1:%d" % s.port
+            ca = ["--cacert", pki["ca.pem"]]
+            assert curl_code(*ca, "-u", "prometheus:s3cret", url + "/metrics") == "200"
+            assert curl_code(*ca, url + "/metrics") == "401"
+            assert curl_code(*ca, "-u", "prometheus:wrong", url + "/-/healthy") == "401"
+            out = subprocess.run(["curl", "-s", "-D", "-", "-o", "/dev/null"] + ca +
+                                 [url + "/metrics"], capture_output=True, text=True).stdout
+            assert 'WWW-Authenticate: Basic realm="switchsim"' in out, out
+            assert curl_code(*ca, "--tls-max", "1.2", "-u", "prometheus:s3cret",
+                             url + "/metrics") == "000"  # below min_version
+            assert curl_code("http://127.0.0.1:%d/metrics" % s.port) == "000"
+            assert s.stop() == 0
+        with open(web, "w") as f:
+            f.write("tls_server_config:\n  cert_file: %s\n  key_file: %s\n  client_ca_file: %s\n"
+                    "  client_auth_type: RequireAndVerifyClientCert\n"
+                    % (pki["srv.pem"], pki["srv.key"], pki["ca.pem"]))
+        with Switchsim(binary, ["--profile", SMALL, "--web.config.file", web] + LISTEN, wrapper,
+                       wait_ready=False) as s:
+            url = "https://127.0.0.1:%d/metrics" % s.port
+            ca = ["--cacert", pki["ca.pem"]]
+            assert curl_code(*ca, url) in ("403", "000")
+            assert curl_code(*ca, "--cert", pki["cli.pem"], "--key", pki["cli.key"], url) == "200"
+            assert s.stop() == 0
+        with open(web, "w") as f:
+            f.write("tls_server_config:\n  cert_file: %s\n  cipher_suites: [x]\n" % pki["srv.pem"])
+        rc, out, err = run(binary, ["--check-config", "--profile", SMALL, "--web.config.file",
+                                    web], wrapper=wrapper)
+        assert rc == 2 and 'web.yml:3:3: tls_server_config: unknown key "cipher_suites"' in err, err
+
+
 # ---- HTTP limits (docs/LIMITS.md): defaults of src/web/http.h --------------------------------
 REQUEST_TIMEOUT_S = 10       # --web.request-timeout
 MAX_CONNECTIONS_PER_IP = 64  # --web.max-connections-per-ip
