@@ -26,7 +26,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 from switchsim_proc import Switchsim, wait_for  # noqa: E402
-from test_prometheus import Prometheus  # noqa: E402
+from test_prometheus import Prometheus, finish, setup_failed  # noqa: E402
 
 BASE_PROFILE = os.path.join(HERE, "e2e.yaml")
 # The edit a reload brings: one more device, and a surviving port with a new description.
@@ -191,21 +191,10 @@ def main():
         prom = Prometheus(write_config(workdir, sim.port), workdir)
         run_checks(binary, prom, sim, profile, results)
     except Exception:  # noqa: BLE001
-        results.append(False)
-        print("not ok - setting up switchsim and Prometheus", flush=True)
-        traceback.print_exc()
+        setup_failed(results)
     finally:
-        if prom:
-            prom.stop()
-        if sim:
-            rc = sim.stop()
-            if rc != 0:
-                results.append(False)
-                print("not ok - switchsim exited with %d:\n%s" % (rc, sim.stderr()))
-        shutil.rmtree(workdir, ignore_errors=True)
-    passed = sum(results)
-    print("e2e-fleet: %d passed, %d failed" % (passed, len(results) - passed))
-    return 0 if results and all(results) else 1
+        code = finish("e2e-fleet", results, workdir, sim, prom)
+    return code
 
 
 if __name__ == "__main__":

@@ -322,6 +322,32 @@ def run_checks(binary, prom, sim, grafana, results):
           " at most %d series over %d s" % (TOPK_MAX_SERIES, RANGE_S), panels_return_data)
 
 
+def finish(label, results, workdir, sim=None, prom=None, others=()):
+    """Stops everything that was started (others first: objects with stop()), removes the
+    scratch directory, counts a non-zero exit of switchsim as a failure and prints the
+    closing line. Returns the exit code. Shared by the e2e scripts."""
+    for o in others:
+        if o:
+            o.stop()
+    if prom:
+        prom.stop()
+    if sim:
+        rc = sim.stop()
+        if rc != 0:
+            results.append(False)
+            print("not ok - switchsim exited with %d:\n%s" % (rc, sim.stderr()))
+    shutil.rmtree(workdir, ignore_errors=True)
+    passed = sum(results)
+    print("%s: %d passed, %d failed" % (label, passed, len(results) - passed))
+    return 0 if results and all(results) else 1
+
+
+def setup_failed(results):
+    results.append(False)
+    print("not ok - setting up switchsim and Prometheus", flush=True)
+    traceback.print_exc()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", required=True)
@@ -336,23 +362,10 @@ def main():
         prom = Prometheus(write_config(workdir, sim.port), workdir)
         run_checks(binary, prom, sim, grafana, results)
     except Exception:  # noqa: BLE001
-        results.append(False)
-        print("not ok - setting up switchsim and Prometheus", flush=True)
-        traceback.print_exc()
+        setup_failed(results)
     finally:
-        if grafana:
-            grafana.stop()
-        if prom:
-            prom.stop()
-        if sim:
-            rc = sim.stop()
-            if rc != 0:
-                results.append(False)
-                print("not ok - switchsim exited with %d:\n%s" % (rc, sim.stderr()))
-        shutil.rmtree(workdir, ignore_errors=True)
-    passed = sum(results)
-    print("e2e: %d passed, %d failed" % (passed, len(results) - passed))
-    return 0 if results and all(results) else 1
+        code = finish("e2e", results, workdir, sim, prom, others=(grafana,))
+    return code
 
 
 if __name__ == "__main__":

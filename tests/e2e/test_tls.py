@@ -8,7 +8,6 @@ Closes with "e2e-tls: N passed, N failed"; everything is stopped and removed on 
 """
 import argparse
 import os
-import shutil
 import sys
 import tempfile
 import traceback
@@ -21,7 +20,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 from switchsim_proc import Switchsim, wait_for  # noqa: E402
 from test_binary import bcrypt, make_pki  # noqa: E402
-from test_prometheus import Prometheus  # noqa: E402
+from test_prometheus import Prometheus, finish, setup_failed  # noqa: E402
 
 PROFILE = os.path.join(HERE, "e2e.yaml")
 
@@ -66,21 +65,10 @@ def main():
             print("not ok - Prometheus scrapes over TLS with basic auth", flush=True)
             traceback.print_exc()
     except Exception:  # noqa: BLE001
-        results.append(False)
-        print("not ok - setting up switchsim and Prometheus", flush=True)
-        traceback.print_exc()
+        setup_failed(results)
     finally:
-        if prom:
-            prom.stop()
-        if sim:
-            rc = sim.stop()
-            if rc != 0:
-                results.append(False)
-                print("not ok - switchsim exited with %d:\n%s" % (rc, sim.stderr()))
-        shutil.rmtree(workdir, ignore_errors=True)
-    passed = sum(results)
-    print("e2e-tls: %d passed, %d failed" % (passed, len(results) - passed))
-    return 0 if results and all(results) else 1
+        code = finish("e2e-tls", results, workdir, sim, prom)
+    return code
 
 
 if __name__ == "__main__":
