@@ -283,7 +283,8 @@ static const struct skey reboot_keys[] = {
      .has_default = 1,
      .def_u = 0,
      .doc = "mean time between reboots; `0` = no random reboots (the device then reboots "
-            "once a year, at a time of its own, so uptimes stay below a year)"},
+            "every 30 days, at a time of its own: see "
+            "[SIMULATION.md](SIMULATION.md#reboots-and-uptime))"},
     {.name = "duration",
      .kind = SKIND_DURATION_MS,
      .offset = RK(duration_ms),

@@ -40,15 +40,17 @@
 #define SMALL_FRAME_BYTES 64
 #define SMALL_SHARE       0.3
 /* Events (drops, errors, discards) are drawn per block of this many ticks. */
-#define EVENT_BLOCK_TICKS 16384
-#define EVENT_BLOCK_MAX   1024.0
+#define EVENT_BLOCK_TICKS 65536
+#define EVENT_BLOCK_MAX   256.0
+#define EVENT_SEGMENTS    16 /* a block's weight is piecewise constant over these */
 /* Pareto tail index of microburst peak sizes (queue occupancy), heavy-tailed as measured
  * in data centres; see docs/SIMULATION.md#microbursts. */
 #define BURST_ALPHA 1.5
 /* ECMP: each next hop's share deviates by up to this from equal (hash imbalance). */
 #define ECMP_SKEW 0.04
-/* Devices without a reboot MTBF reboot once a year, at a time of their own. */
-#define YEAR_MS       (365ULL * 86400000ULL)
+/* Devices without a reboot MTBF reboot every 30 days, at a time of their own: the history a
+ * process computes at start (from the last boot) stays bounded. */
+#define GRID_MS       (30ULL * 86400000ULL)
 #define REBOOT_GRID_N 4096 /* with an MTBF: at most every 4096 reboot windows */
 /* Share of links with receive discards (policy drops) at all, and their rate. */
 #define DISCARD_SHARE     0.2
@@ -92,6 +94,8 @@ struct unit {
     double p_fail;   /* probability that a window holds a failure */
     double mttr_ticks;
     uint8_t pinned_down;
+    /* cache: nothing changes in [next_from, next) */
+    uint64_t next_from, next;
 };
 
 static void unit_init(struct unit *u, uint64_t key, const struct link_model *link, uint64_t tick_ms)
@@ -141,7 +145,21 @@ static int unit_down(const struct unit *u, uint64_t t)
 
 /* The first tick after t at which the unit's state changes (UINT64_MAX: never). Scans a
  * bounded number of windows; past them it names a window start, where nothing changes. */
-static uint64_t unit_next_change(const struct unit *u, uint64_t t)
+static uint64_t unit_next_change_uncached(const struct unit *u, uint64_t t);
+
+/* The next change is a function of t alone, so a cached answer holds for any t in the
+ * span it was computed for (written through a const pointer: units are never const). */
+static uint64_t unit_next_change(const struct unit *cu, uint64_t t)
+{
+    struct unit *u = (struct unit *)(uintptr_t)cu;
+    if (u->next && u->next_from <= t && t < u->next)
+        return u->next;
+    u->next_from = t;
+    u->next = unit_next_change_uncached(u, t);
+    return u->next;
+}
+
+static uint64_t unit_next_change_uncached(const struct unit *u, uint64_t t)
 {
     if (!u->window)
         return UINT64_MAX;
@@ -223,22 +241,17 @@ static int booting_at(const struct devsim *d, uint64_t t)
 
 enum ev_kind { EV_DROPS, EV_TX_ERRORS, EV_RX_ERRORS, EV_RX_DISCARDS, EV_KINDS };
 
-struct event {
-    uint64_t tick;
-    uint32_t size;
-};
-
 struct evproc {
     uint64_t key;
     double per_tick; /* expected events per tick at weight 1; 0 = none */
     double size_mean;
-    /* cache: events of one block; count of kept events since `from` before the block */
-    uint64_t block, from;
+    /* cache: the placed events of one block, and the count since `from` before it */
     int valid;
-    struct event *events; /* sorted by tick */
-    uint64_t *cum;        /* cum[i] = sizes of events[0..i) */
-    size_t n_events, cap_events;
-    uint64_t before; /* kept sizes in [from, block start) */
+    uint64_t block, from;
+    uint64_t *ticks; /* sorted */
+    size_t n_ticks, cap_ticks;
+    uint64_t size;   /* frames per event in this block */
+    uint64_t before; /* frames of events in [from, block start) */
 };
 
 /* ---- ports, components, the sim -------------------------------------------------------- */
@@ -255,6 +268,9 @@ struct psim {
     double mu_in, swing, cos_phi, sin_phi;
     double amp[NOISE_OCTAVES];
     uint64_t period[NOISE_OCTAVES], offset[NOISE_OCTAVES];
+    /* cache of ingress_rest() at one tick (tick + 1; 0 = empty) */
+    uint64_t rest_tick;
+    long double rest_value;
     /* cache of the noise lattice cell last used per octave (cell + 1; 0 = empty) */
     uint64_t noise_cell[NOISE_OCTAVES];
     double noise_v0[NOISE_OCTAVES], noise_v1[NOISE_OCTAVES];
@@ -373,7 +389,19 @@ static double value_noise(const struct psim *cp, int o, uint64_t t)
 
 /* Non-linear part of the cumulative ingress load (line-rate ticks) up to t: the daily
  * cosine's sum and the noise. The linear part is mu_in x t. */
-static long double ingress_rest(const struct sim *sim, const struct psim *p, uint64_t t)
+static long double ingress_rest_uncached(const struct sim *sim, const struct psim *p, uint64_t t);
+
+static long double ingress_rest(const struct sim *sim, const struct psim *cp, uint64_t t)
+{
+    struct psim *p = (struct psim *)(uintptr_t)cp; /* a cache: ports are never const */
+    if (p->rest_tick != t + 1) {
+        p->rest_value = ingress_rest_uncached(sim, p, t);
+        p->rest_tick = t + 1;
+    }
+    return p->rest_value;
+}
+
+static long double ingress_rest_uncached(const struct sim *sim, const struct psim *p, uint64_t t)
 {
     double sa, ca;
     day_trig(sim, t, &sa, &ca);
@@ -425,7 +453,8 @@ static double overflow_weight(const struct psim *p, double rho)
     if (rho <= 0.0)
         return 0.0;
     double ratio = burst_scale(p, rho) / p->cap_bytes;
-    return rho * (ratio >= 1.0 ? 1.0 : pow(ratio, BURST_ALPHA));
+    /* ratio^BURST_ALPHA with BURST_ALPHA = 1.5, without pow() */
+    return rho * (ratio >= 1.0 ? 1.0 : ratio * sqrt(ratio));
 }
 
 static double event_weight(const struct sim *sim, const struct psim *p, int kind, uint64_t t)
@@ -437,21 +466,6 @@ static double event_weight(const struct sim *sim, const struct psim *p, int kind
         return proxy_load(sim, p, p->mu_out, t);
     case EV_RX_ERRORS:
         return proxy_load(sim, p, p->mu_in, t);
-    default:
-        return 1.0;
-    }
-}
-
-static double event_weight_max(const struct psim *p, int kind)
-{
-    double hi_out = p->mu_out * (1.0 + p->swing), hi_in = p->mu_in * (1.0 + p->swing);
-    switch (kind) {
-    case EV_DROPS:
-        return overflow_weight(p, hi_out > MAX_UTIL ? MAX_UTIL : hi_out);
-    case EV_TX_ERRORS:
-        return hi_out;
-    case EV_RX_ERRORS:
-        return hi_in;
     default:
         return 1.0;
     }
@@ -478,67 +492,126 @@ static uint64_t poisson(uint64_t h, double mean)
 
 static int port_up_at(const struct sim *sim, const struct psim *p, uint64_t t);
 
-static int cmp_event(const void *a, const void *b)
+/* Shell sort: at most EVENT_BLOCK_MAX-ish entries, compared inline (qsort's calls through
+ * a function pointer were the hottest part of positioning a large fleet). */
+static void sort_ticks(uint64_t *v, size_t n)
 {
-    const struct event *x = a, *y = b;
-    return x->tick < y->tick ? -1 : (x->tick > y->tick);
+    static const size_t gaps[] = {701, 301, 132, 57, 23, 10, 4, 1};
+    for (size_t g = 0; g < sizeof(gaps) / sizeof(gaps[0]); g++)
+        for (size_t i = gaps[g]; i < n; i++) {
+            uint64_t x = v[i];
+            size_t j = i;
+            for (; j >= gaps[g] && v[j - gaps[g]] > x; j -= gaps[g])
+                v[j] = v[j - gaps[g]];
+            v[j] = x;
+        }
 }
 
-/* Generates block b's events (kept ones only: the port up at their tick). */
-static void events_of_block(const struct sim *sim, const struct psim *p, int kind,
-                            struct evproc *ev, uint64_t b)
+static uint64_t overlap(uint64_t s, uint64_t e, uint64_t a, uint64_t b)
 {
-    ev->n_events = 0;
-    if (ev->per_tick <= 0.0)
-        return;
+    uint64_t lo = s > a ? s : a, hi = e < b ? e : b;
+    return hi > lo ? hi - lo : 0;
+}
+
+/* Ticks of [a, b) at which a host-facing port is up. Where a link failure and a reboot
+ * overlap, the overlap is subtracted twice: a lower bound, so a positive result means the
+ * port is up at some tick. Costs the windows and reboots the span touches. */
+static uint64_t up_ticks(const struct sim *sim, const struct psim *p, uint64_t a, uint64_t b)
+{
+    if (p->admin_down || p->unit.pinned_down)
+        return 0;
+    uint64_t down = 0, s, e;
+    if (p->unit.window)
+        for (uint64_t j = a / p->unit.window; j * p->unit.window < b; j++)
+            if (unit_failure(&p->unit, j, &s, &e))
+                down += overlap(s, e, a, b);
+    const struct devsim *d = &sim->devs[p->dev];
+    uint64_t r = last_boot(d, a);
+    for (int n = 0; r < b && n < 100000; n++) {
+        down += overlap(r, r + d->boot_ticks, a, b);
+        uint64_t next = boot_next_change(d, r + d->boot_ticks);
+        if (next <= r)
+            break;
+        r = next;
+    }
+    return down >= b - a ? 0 : b - a - down;
+}
+
+/* Block b's number of events and frames per event: a Poisson count from the block's
+ * expected weight and the ticks the port is up. O(1) in the events. */
+static void block_draw(const struct sim *sim, const struct psim *p, int kind,
+                       const struct evproc *ev, uint64_t b, uint64_t *n, uint64_t *size)
+{
+    *n = 0;
+    *size = 1;
     uint64_t start = b * EVENT_BLOCK_TICKS;
+    uint64_t up = ev->per_tick > 0.0 ? up_ticks(sim, p, start, start + EVENT_BLOCK_TICKS) : 0;
+    if (!up)
+        return;
     double mean_w = 0.0;
     for (int i = 0; i < 4; i++)
         mean_w += event_weight(sim, p, kind, start + (uint64_t)(2 * i + 1) * EVENT_BLOCK_TICKS / 8);
     mean_w /= 4.0;
-    uint64_t h = hash3(ev->key, SALT_EVENTS, b);
     /* Frequent events (errors on a bad, busy link) are drawn as fewer, larger clusters so a
      * block never holds more than about EVENT_BLOCK_MAX of them. */
-    double expected = ev->per_tick * mean_w * EVENT_BLOCK_TICKS, cluster = 1.0;
+    double expected = ev->per_tick * mean_w * (double)up, cluster = 1.0;
     if (expected > EVENT_BLOCK_MAX) {
         cluster = expected / EVENT_BLOCK_MAX;
         expected = EVENT_BLOCK_MAX;
     }
-    uint64_t n = poisson(h, expected);
-    double w_max = event_weight_max(p, kind);
-    for (uint64_t i = 0; i < n; i++) {
-        uint64_t hi = hash2(h, 1000 + i), t = start;
-        for (uint64_t try = 0; try < 64; try++) { /* rejection: ticks in proportion to weight */
-            uint64_t hv = hash2(hi, try);
-            t = start + hv % EVENT_BLOCK_TICKS;
-            if (w_max <= 0.0 ||
-                unit_interval(hash2(hv, 1)) * w_max <= event_weight(sim, p, kind, t))
-                break;
-        }
-        if (!port_up_at(sim, p, t))
-            continue;
-        double size = ceil(-ev->size_mean * cluster * log(unit_interval(hash2(hi, 99))));
-        if (ev->n_events == ev->cap_events) {
-            ev->cap_events = ev->cap_events ? 2 * ev->cap_events : 8;
-            ev->events = xrealloc(ev->events, ev->cap_events * sizeof(*ev->events));
-        }
-        ev->events[ev->n_events++] =
-            (struct event){t, size < 1.0 ? 1 : (size > 1e9 ? 1000000000U : (uint32_t)size)};
-    }
-    qsort(ev->events, ev->n_events, sizeof(*ev->events), cmp_event);
-    ev->cum = xrealloc(ev->cum, (ev->n_events + 1) * sizeof(*ev->cum));
-    ev->cum[0] = 0;
-    for (size_t i = 0; i < ev->n_events; i++)
-        ev->cum[i + 1] = ev->cum[i] + ev->events[i].size;
+    *n = poisson(hash3(ev->key, SALT_EVENTS, b), expected);
+    double frames = floor(ev->size_mean * cluster + 0.5);
+    *size = frames < 1.0 ? 1 : (frames > 1e12 ? 1000000000000ULL : (uint64_t)frames);
 }
 
-/* Index of the first event at or after tick t. */
+/* Places block b's events on ticks where the port is up, in proportion to the weight. */
+static void block_place(const struct sim *sim, const struct psim *p, int kind, struct evproc *ev,
+                        uint64_t b)
+{
+    uint64_t n;
+    block_draw(sim, p, kind, ev, b, &n, &ev->size);
+    ev->block = b;
+    ev->n_ticks = 0;
+    if (n > ev->cap_ticks) {
+        ev->cap_ticks = n;
+        ev->ticks = xrealloc(ev->ticks, n * sizeof(*ev->ticks));
+    }
+    uint64_t start = b * EVENT_BLOCK_TICKS, first_up = UINT64_MAX;
+    const uint64_t seg_ticks = EVENT_BLOCK_TICKS / EVENT_SEGMENTS;
+    double seg_w[EVENT_SEGMENTS], w_max = 0.0;
+    for (int k = 0; k < EVENT_SEGMENTS && n; k++) {
+        seg_w[k] = event_weight(sim, p, kind, start + (uint64_t)k * seg_ticks + seg_ticks / 2);
+        w_max = seg_w[k] > w_max ? seg_w[k] : w_max;
+    }
+    uint64_t h = hash3(ev->key, SALT_EVENTS, b);
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t hi = hash2(h, 1000 + i), t = UINT64_MAX;
+        for (uint64_t try = 0; try < 64 && t == UINT64_MAX; try++) {
+            uint64_t hv = hash2(hi, try), c = start + hv % EVENT_BLOCK_TICKS;
+            if ((w_max <= 0.0 ||
+                 unit_interval(hash2(hv, 1)) * w_max <= seg_w[(c - start) / seg_ticks]) &&
+                port_up_at(sim, p, c))
+                t = c;
+        }
+        if (t == UINT64_MAX) { /* the port is up somewhere in the block (n > 0 says so) */
+            if (first_up == UINT64_MAX)
+                for (first_up = start; first_up < start + EVENT_BLOCK_TICKS - 1; first_up++)
+                    if (port_up_at(sim, p, first_up))
+                        break;
+            t = first_up;
+        }
+        ev->ticks[ev->n_ticks++] = t;
+    }
+    sort_ticks(ev->ticks, ev->n_ticks);
+}
+
+/* Index of the first placed event at or after tick t. */
 static size_t first_at(const struct evproc *ev, uint64_t t)
 {
-    size_t lo = 0, hi = ev->n_events;
+    size_t lo = 0, hi = ev->n_ticks;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (ev->events[mid].tick < t)
+        if (ev->ticks[mid] < t)
             lo = mid + 1;
         else
             hi = mid;
@@ -546,14 +619,15 @@ static size_t first_at(const struct evproc *ev, uint64_t t)
     return lo;
 }
 
-static uint64_t block_sum(const struct evproc *ev, uint64_t from, uint64_t to)
+static uint64_t placed_between(const struct evproc *ev, uint64_t from, uint64_t to)
 {
-    if (to <= from || !ev->n_events)
+    if (to <= from)
         return 0;
-    return ev->cum[first_at(ev, to)] - ev->cum[first_at(ev, from)];
+    return (uint64_t)(first_at(ev, to) - first_at(ev, from)) * ev->size;
 }
 
-/* Sum of event sizes with from <= tick < to (to > from), the block cache moving along. */
+/* Frames of the events with from <= tick < to (to > from). Whole blocks after `from` cost
+ * one draw each; only the block holding `from` and the one holding `to` are placed. */
 static uint64_t events_count(const struct sim *sim, const struct psim *p, int kind,
                              struct evproc *ev, uint64_t from, uint64_t to)
 {
@@ -563,16 +637,19 @@ static uint64_t events_count(const struct sim *sim, const struct psim *p, int ki
     if (!ev->valid || ev->from != from || ev->block > b_to) {
         ev->valid = 1;
         ev->from = from;
-        ev->block = from / EVENT_BLOCK_TICKS;
         ev->before = 0;
-        events_of_block(sim, p, kind, ev, ev->block);
+        block_place(sim, p, kind, ev, from / EVENT_BLOCK_TICKS);
     }
-    while (ev->block < b_to) {
-        ev->before += block_sum(ev, from, UINT64_MAX);
-        ev->block++;
-        events_of_block(sim, p, kind, ev, ev->block);
+    if (ev->block < b_to) {
+        ev->before += placed_between(ev, from, UINT64_MAX);
+        for (uint64_t b = ev->block + 1; b < b_to; b++) {
+            uint64_t n, size;
+            block_draw(sim, p, kind, ev, b, &n, &size);
+            ev->before += n * size;
+        }
+        block_place(sim, p, kind, ev, b_to);
     }
-    return ev->before + block_sum(ev, from, to);
+    return ev->before + placed_between(ev, from, to);
 }
 
 /* ---- state of ports and devices -------------------------------------------------------- */
@@ -1133,7 +1210,7 @@ static void devsim_init(const struct sim *sim, struct devsim *d, const struct de
 {
     memset(d, 0, sizeof(*d));
     d->key = rng_hash_str(sim->seed ^ 0x5bd1e995ULL, dev->name);
-    uint64_t year = YEAR_MS / sim->tick_ms;
+    uint64_t grid = GRID_MS / sim->tick_ms;
     if (dev->reboot_mtbf_ms) {
         double mtbf = (double)dev->reboot_mtbf_ms / (double)sim->tick_ms;
         double window = floor(mtbf / 4.0);
@@ -1145,7 +1222,7 @@ static void devsim_init(const struct sim *sim, struct devsim *d, const struct de
         if (d->grid > ((uint64_t)1 << 40))
             d->grid = (uint64_t)1 << 40;
     } else {
-        d->grid = year ? year : 1;
+        d->grid = grid ? grid : 1;
     }
     d->grid_offset = hash2(d->key, 1) % d->grid;
     d->boot_ticks = (dev->boot_duration_ms + sim->tick_ms - 1) / sim->tick_ms;
@@ -1352,10 +1429,8 @@ void sim_free(struct sim *sim)
     if (!sim)
         return;
     for (size_t i = 0; i < sim->fleet->n_ports; i++)
-        for (int e = 0; e < EV_KINDS; e++) {
-            free(sim->ports[i].ev[e].events);
-            free(sim->ports[i].ev[e].cum);
-        }
+        for (int e = 0; e < EV_KINDS; e++)
+            free(sim->ports[i].ev[e].ticks);
     for (size_t ci = 0; ci < sim->n_comps; ci++) {
         struct comp *c = &sim->comps[ci];
         free(c->devs);
