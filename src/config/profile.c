@@ -579,7 +579,7 @@ struct pctx {
     struct tmpl *templates;
     struct strmap template_index;
     struct stamped *dev_template; /* owned (xrealloc), freed by the file's loader */
-    size_t n_dev_template;
+    size_t n_dev_template, cap_dev_template;
     const struct tmpl *current_template;
 };
 
@@ -993,8 +993,11 @@ static int stamp_devices(struct pctx *c, const struct device_keys *dk, const str
         dev.ports = e->ports;
         dev.n_ports = e->n_ports;
         fleet_add_device(ld->fleet, &dev);
-        c->dev_template =
-            xrealloc(c->dev_template, (c->n_dev_template + 1) * sizeof(*c->dev_template));
+        if (c->n_dev_template == c->cap_dev_template) { /* geometric: linear loading */
+            c->cap_dev_template = c->cap_dev_template ? 2 * c->cap_dev_template : 64;
+            c->dev_template =
+                xrealloc(c->dev_template, c->cap_dev_template * sizeof(*c->dev_template));
+        }
         c->dev_template[c->n_dev_template++] =
             (struct stamped){ld->fleet->n_devices - 1, c->current_template};
         CHECK(add_costs(c, node, where, e, dev.name));

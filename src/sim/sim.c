@@ -1252,21 +1252,39 @@ static void build_components(struct sim *sim)
     for (size_t d = 0; d < nd; d++)
         comp_of_root[d] = SIZE_MAX;
     sim->comps = xcalloc(nd ? nd : 1, sizeof(struct comp));
+    /* count first, then fill: arrays sized once (growing them one by one is quadratic) */
+    size_t *cap_devs = xcalloc(nd ? nd : 1, sizeof(size_t));
+    size_t *cap_edges = xcalloc(nd ? nd : 1, sizeof(size_t));
+    size_t *cap_links = xcalloc(nd ? nd : 1, sizeof(size_t));
     for (size_t d = 0; d < nd; d++) {
         size_t r = find_root(parent, d);
         if (comp_of_root[r] == SIZE_MAX)
             comp_of_root[r] = sim->n_comps++;
         size_t ci = comp_of_root[r];
         sim->devs[d].comp = ci;
-        struct comp *c = &sim->comps[ci];
-        c->devs = xrealloc(c->devs, (c->n_devs + 1) * sizeof(size_t));
+        cap_devs[ci]++;
+        const struct device *dev = &f->devices[d];
+        for (size_t k = 0; k < dev->n_ports; k++)
+            cap_edges[ci] += sim->ports[dev->first_port_index + k].link < 0;
+    }
+    for (size_t l = 0; l < f->n_links; l++)
+        cap_links[sim->devs[sim->ports[f->links[l].a].dev].comp]++;
+    for (size_t ci = 0; ci < sim->n_comps; ci++) {
+        sim->comps[ci].devs = xcalloc(cap_devs[ci] ? cap_devs[ci] : 1, sizeof(size_t));
+        sim->comps[ci].edges = xcalloc(cap_edges[ci] ? cap_edges[ci] : 1, sizeof(size_t));
+        sim->comps[ci].links = xcalloc(cap_links[ci] ? cap_links[ci] : 1, sizeof(size_t));
+    }
+    free(cap_devs);
+    free(cap_edges);
+    free(cap_links);
+    for (size_t d = 0; d < nd; d++) {
+        struct comp *c = &sim->comps[sim->devs[d].comp];
         sim->comp_of_dev_local[d] = c->n_devs;
         c->devs[c->n_devs++] = d;
         const struct device *dev = &f->devices[d];
         for (size_t k = 0; k < dev->n_ports; k++) {
             size_t pi = dev->first_port_index + k;
             if (sim->ports[pi].link < 0) {
-                c->edges = xrealloc(c->edges, (c->n_edges + 1) * sizeof(size_t));
                 sim->ports[pi].edge = (long)c->n_edges;
                 c->edges[c->n_edges++] = pi;
             }
@@ -1274,7 +1292,6 @@ static void build_components(struct sim *sim)
     }
     for (size_t l = 0; l < f->n_links; l++) {
         struct comp *c = &sim->comps[sim->devs[sim->ports[f->links[l].a].dev].comp];
-        c->links = xrealloc(c->links, (c->n_links + 1) * sizeof(size_t));
         c->links[c->n_links++] = l;
     }
     for (size_t ci = 0; ci < sim->n_comps; ci++) {
