@@ -167,8 +167,10 @@ tsan:
 	  TSAN_OPTIONS='halt_on_error=1:second_deadlock_stack=1'
 
 # ---- benchmarks (not part of check; see docs/PERFORMANCE.md) ---------------------------------
-BENCH_TOOLS = $(BUILD)/bench_render $(BUILD)/bench_ceiling $(BUILD)/bench_codec
+BENCH_TOOLS = $(BUILD)/bench_render $(BUILD)/bench_ceiling $(BUILD)/bench_codec $(BUILD)/bench_sim
 $(BUILD)/bench_render: bench/render_bench.c $(BUILD)/libswitchsim.a
+	$(QUIET_CC)$(CC) $(XCFLAGS) -o $@ $< $(BUILD)/libswitchsim.a $(LDFLAGS) $(PKG_LIBS) $(LDLIBS)
+$(BUILD)/bench_sim: bench/sim_bench.c $(BUILD)/libswitchsim.a
 	$(QUIET_CC)$(CC) $(XCFLAGS) -o $@ $< $(BUILD)/libswitchsim.a $(LDFLAGS) $(PKG_LIBS) $(LDLIBS)
 $(BUILD)/bench_ceiling: bench/ceiling.c | $(BUILD)
 	$(QUIET_CC)$(CC) $(XCFLAGS) -o $@ $< $(LDFLAGS) $(PKG_LIBS) $(LDLIBS)
