@@ -315,6 +315,10 @@ struct comp {
     int *dist, *label;
     double *amount;
     size_t *order;
+    /* the amounts of the last two snapshots (see snapshot_comp) */
+    struct amount *snap_now, *snap_prev;
+    uint64_t snap_tick, snap_e0;
+    int snap_valid;
 };
 
 struct sim {
@@ -1015,30 +1019,43 @@ static uint64_t watermark_bytes(const struct psim *p, double rho, uint64_t t, ui
     double xm = burst_scale(p, rho);
     if (lambda <= 0.0 || xm <= 0.0)
         return floor_bytes;
-    double p_below_cap = exp(-lambda * pow(p->cap_bytes / xm, -BURST_ALPHA));
+    /* x^-1.5 and x^(1/1.5) written out (BURST_ALPHA = 1.5): pow() was the hottest call */
+    double r = p->cap_bytes / xm;
+    double p_below_cap = exp(-lambda / (r * sqrt(r)));
     double u = unit_interval(hash3(p->unit.key, SALT_BURST, t)) * p_below_cap;
     if (u <= exp(-lambda))
         return floor_bytes; /* no microburst in this tick */
-    double x = xm * pow(lambda / -log(u), 1.0 / BURST_ALPHA);
+    double q = lambda / -log(u);
+    double x = xm * cbrt(q * q);
     uint64_t wm = x >= p->cap_bytes ? (uint64_t)p->cap_bytes - 1 : (uint64_t)x;
     return wm > floor_bytes ? wm : floor_bytes;
 }
 
 static void snapshot_comp(struct sim *sim, struct comp *c, uint64_t t)
 {
-    /* amounts at t and, within the epoch, at t - 1 (rates of the tick) */
+    /* amounts at t and, within the epoch, at t - 1 (rates of the tick); advancing one tick
+     * at a time, t - 1's are the previous snapshot's (the same numbers, computed once) */
     size_t nf = c->n_flows, ne = c->n_edges;
-    struct amount *now = xcalloc(nf + ne + 1, sizeof(*now));
-    struct amount *prev = xcalloc(nf + ne + 1, sizeof(*prev));
+    if (!c->snap_now) {
+        c->snap_now = xcalloc(nf + ne + 1, sizeof(*c->snap_now));
+        c->snap_prev = xcalloc(nf + ne + 1, sizeof(*c->snap_prev));
+    }
     int have_prev = t > c->e0;
+    int reuse = have_prev && c->snap_valid && c->snap_tick + 1 == t && c->snap_e0 == c->e0;
+    struct amount *now = c->snap_prev, *prev = c->snap_now; /* swap: last now is this prev */
+    c->snap_now = now;
+    c->snap_prev = prev;
     device_ingress(sim, c, t, now + nf);
     for (size_t fi = 0; fi < nf; fi++)
         now[fi] = flow_amount(c, fi);
-    if (have_prev) {
+    if (have_prev && !reuse) {
         device_ingress(sim, c, t - 1, prev + nf);
         for (size_t fi = 0; fi < nf; fi++)
             prev[fi] = flow_amount(c, fi);
     }
+    c->snap_valid = 1;
+    c->snap_tick = t;
+    c->snap_e0 = c->e0;
     for (size_t i = 0; i < c->n_devs; i++) {
         size_t d = c->devs[i];
         const struct devsim *dv = &sim->devs[d];
@@ -1122,8 +1139,6 @@ static void snapshot_comp(struct sim *sim, struct comp *c, uint64_t t)
             o->tx_utilization = (float)tx_rate;
         }
     }
-    free(now);
-    free(prev);
 }
 
 /* ---- construction ------------------------------------------------------------------------ */
@@ -1465,6 +1480,8 @@ void sim_free(struct sim *sim)
         free(c->label);
         free(c->amount);
         free(c->order);
+        free(c->snap_now);
+        free(c->snap_prev);
     }
     free(sim->comps);
     free(sim->link_units);
