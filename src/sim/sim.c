@@ -250,8 +250,11 @@ struct evproc {
     uint64_t block, from;
     uint64_t *ticks; /* sorted */
     size_t n_ticks, cap_ticks;
-    uint64_t size;   /* frames per event in this block */
-    uint64_t before; /* frames of events in [from, block start) */
+    uint64_t size;     /* frames per event in this block */
+    uint64_t before;   /* frames of events in [from, block start) */
+    size_t below_from; /* placed events before `from` */
+    size_t cursor;     /* placed events before cursor_tick: counting moves it forward */
+    uint64_t cursor_tick;
 };
 
 /* ---- ports, components, the sim -------------------------------------------------------- */
@@ -568,6 +571,8 @@ static void block_draw(const struct sim *sim, const struct psim *p, int kind,
     *size = frames < 1.0 ? 1 : (frames > 1e12 ? 1000000000000ULL : (uint64_t)frames);
 }
 
+static size_t first_at(const struct evproc *ev, uint64_t t);
+
 /* Places block b's events on ticks where the port is up, in proportion to the weight. */
 static void block_place(const struct sim *sim, const struct psim *p, int kind, struct evproc *ev,
                         uint64_t b)
@@ -607,6 +612,9 @@ static void block_place(const struct sim *sim, const struct psim *p, int kind, s
         ev->ticks[ev->n_ticks++] = t;
     }
     sort_ticks(ev->ticks, ev->n_ticks);
+    ev->below_from = first_at(ev, ev->from);
+    ev->cursor = 0;
+    ev->cursor_tick = 0;
 }
 
 /* Index of the first placed event at or after tick t. */
@@ -623,11 +631,23 @@ static size_t first_at(const struct evproc *ev, uint64_t t)
     return lo;
 }
 
-static uint64_t placed_between(const struct evproc *ev, uint64_t from, uint64_t to)
+/* Placed events before tick t: a cursor that moves forward as ticks advance (a search
+ * only when asked for an earlier tick). */
+static size_t placed_below(struct evproc *ev, uint64_t t)
 {
-    if (to <= from)
-        return 0;
-    return (uint64_t)(first_at(ev, to) - first_at(ev, from)) * ev->size;
+    if (t < ev->cursor_tick)
+        ev->cursor = first_at(ev, t);
+    while (ev->cursor < ev->n_ticks && ev->ticks[ev->cursor] < t)
+        ev->cursor++;
+    ev->cursor_tick = t;
+    return ev->cursor;
+}
+
+/* Frames of the placed events with from <= tick < to (from is the evproc's `from`). */
+static uint64_t placed_between(struct evproc *ev, uint64_t to)
+{
+    size_t below = to == UINT64_MAX ? ev->n_ticks : placed_below(ev, to);
+    return below > ev->below_from ? (uint64_t)(below - ev->below_from) * ev->size : 0;
 }
 
 /* Frames of the events with from <= tick < to (to > from). Whole blocks after `from` cost
@@ -645,7 +665,7 @@ static uint64_t events_count(const struct sim *sim, const struct psim *p, int ki
         block_place(sim, p, kind, ev, from / EVENT_BLOCK_TICKS);
     }
     if (ev->block < b_to) {
-        ev->before += placed_between(ev, from, UINT64_MAX);
+        ev->before += placed_between(ev, UINT64_MAX);
         for (uint64_t b = ev->block + 1; b < b_to; b++) {
             uint64_t n, size;
             block_draw(sim, p, kind, ev, b, &n, &size);
@@ -653,7 +673,7 @@ static uint64_t events_count(const struct sim *sim, const struct psim *p, int ki
         }
         block_place(sim, p, kind, ev, b_to);
     }
-    return ev->before + placed_between(ev, from, to);
+    return ev->before + placed_between(ev, to);
 }
 
 /* ---- state of ports and devices -------------------------------------------------------- */
