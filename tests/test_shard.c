@@ -151,6 +151,121 @@ static void test_shard_growing_moves_about_one_in_n_plus_one(void **state)
     names_fleet_free(&nf);
 }
 
+/* The exporter of the default profile, serving `shard`, at tick 0 = START_MS. */
+#define START_MS 1795334400000LL
+static struct exporter *shard_exporter(struct shard_spec shard)
+{
+    const char *paths[] = {PROFILES_DIR "/default.yaml"};
+    struct fleet *fleet = NULL;
+    struct errbuf err;
+    if (profile_load(paths, 1, &stack_budget, &fleet, &err) != 0)
+        fail_msg("%s", err.msg);
+    struct world_params params = {7, START_MS, START_MS, {"9.9.9", "abc"}, shard};
+    struct exporter_options opts = {1, catalog_all(), START_MS};
+    return exporter_new(world_new(fleet, &params), &opts);
+}
+
+static struct body *scrape_at(struct exporter *e, int64_t now_ms, const char *device)
+{
+    exporter_advance(e, now_ms);
+    struct scrape_request req = {EXPO_TEXT_004, BODY_IDENTITY, device, 0};
+    struct body *b = NULL;
+    struct errbuf err;
+    if (exporter_scrape(e, now_ms, &req, &b, &err) != SCRAPE_OK || !b)
+        fail_msg("scrape failed: %s", err.msg);
+    return b;
+}
+
+/* The device="..." of a sample line, copied into out ("" if none). */
+static void device_of(const char *line, size_t len, char *out, size_t out_bytes)
+{
+    out[0] = '\0';
+    const char *end = line + len;
+    for (const char *p = line; p + 8 < end; p++)
+        if (memcmp(p, "device=\"", 8) == 0) {
+            const char *q = memchr(p + 8, '"', (size_t)(end - p - 8));
+            size_t n = q ? (size_t)(q - p - 8) : 0;
+            if (n < out_bytes) {
+                memcpy(out, p + 8, n);
+                out[n] = '\0';
+            }
+            return;
+        }
+}
+
+/* The switch_ sample lines of a body (the devices' own families) whose device is in shard
+ * `i` of n (n 0: every one), joined by newlines, in order. */
+static char *device_lines(const struct body *b, uint32_t i, uint32_t n, size_t *count)
+{
+    char *out = xcalloc(b->len + 1, 1);
+    size_t at = 0;
+    *count = 0;
+    for (size_t pos = 0; pos < b->len;) {
+        const char *line = b->data + pos;
+        const char *nl = memchr(line, '\n', b->len - pos);
+        size_t len = nl ? (size_t)(nl - line) : b->len - pos;
+        pos += len + 1;
+        if (strncmp(line, "switch_", 7) != 0)
+            continue;
+        char dev[256];
+        device_of(line, len, dev, sizeof(dev));
+        assert_true(dev[0] != '\0');
+        if (n && shard_of(dev, n) != i)
+            continue;
+        memcpy(out + at, line, len);
+        at += len;
+        out[at++] = '\n';
+        (*count)++;
+    }
+    return out;
+}
+
+/* A sharded render holds exactly the unsharded render's lines of its devices, same tick. */
+static void test_shard_render_equals_unsharded_for_its_devices(void **state)
+{
+    (void)state;
+    struct exporter *all = shard_exporter((struct shard_spec){0, 1});
+    int64_t now_ms = START_MS + 5 * 60 * 1000 + 1;
+    struct body *whole = scrape_at(all, now_ms, NULL);
+    const uint32_t ns[] = {2, 3, 7};
+    for (size_t k = 0; k < 3; k++) {
+        size_t total = 0;
+        for (uint32_t i = 0; i < ns[k]; i++) {
+            struct exporter *one = shard_exporter((struct shard_spec){i, ns[k]});
+            struct body *part = scrape_at(one, now_ms, NULL);
+            assert_true(part->tick == whole->tick);
+            size_t n_want = 0, n_got = 0;
+            char *want = device_lines(whole, i, ns[k], &n_want);
+            char *got = device_lines(part, 0, 0, &n_got);
+            assert_string_equal(got, want);
+            assert_int_equal(n_got, n_want);
+            total += n_got;
+            /* /probe of another shard's device: 404 with the reason. */
+            struct world *w = exporter_world(one);
+            for (size_t d = 0; d < w->fleet->n_devices; d++)
+                if (!world_serves(w, d)) {
+                    struct scrape_request req = {EXPO_TEXT_004, BODY_IDENTITY,
+                                                 w->fleet->devices[d].name, 0};
+                    struct body *b = NULL;
+                    struct errbuf err;
+                    assert_int_equal(exporter_scrape(one, now_ms, &req, &b, &err),
+                                     SCRAPE_UNKNOWN_DEVICE);
+                    assert_non_null(strstr(err.msg, "is not in shard"));
+                }
+            world_release(w);
+            free(want);
+            free(got);
+            body_release(part);
+            exporter_free(one);
+        }
+        size_t n_whole = 0;
+        free(device_lines(whole, 0, 0, &n_whole));
+        assert_int_equal(total, n_whole);
+    }
+    body_release(whole);
+    exporter_free(all);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -159,6 +274,7 @@ int main(void)
         cmocka_unit_test(test_shard_partitions_the_default_profile),
         cmocka_unit_test(test_shard_partitions_a_1000_device_fleet_evenly),
         cmocka_unit_test(test_shard_growing_moves_about_one_in_n_plus_one),
+        cmocka_unit_test(test_shard_render_equals_unsharded_for_its_devices),
     };
     return cmocka_run_group_tests_name("shard", tests, NULL, NULL);
 }

@@ -126,7 +126,8 @@ static int run(const struct options *opts, const struct web_config *web, const c
     struct world_params params = {.seed = seed,
                                   .start_ms = start_ms,
                                   .process_start_ms = now_ms,
-                                  .build = {SWITCHSIM_VERSION, SWITCHSIM_REVISION}};
+                                  .build = {SWITCHSIM_VERSION, SWITCHSIM_REVISION},
+                                  .shard = opts->shard};
     struct world *world = world_new(fleet, &params);
     /* The ticker catches up in the background, in slices: the listener opens at once,
      * /-/ready answers 503 with the progress and scrapes 503 until it is done. */
@@ -247,12 +248,6 @@ static int load_profiles_and_run(const struct options *opts, const struct web_co
         free(shard_select(fleet, opts->shard, &n_served));
         printf("switchsim: shard %u of %u: %zu device%s\n", opts->shard.index, opts->shard.count,
                n_served, n_served == 1 ? "" : "s");
-    } else if (!opts->check_config && opts->shard.count > 1) {
-        /* Parsed and checked, but the served-device selection is not wired into the exporter
-         * yet: refuse rather than serve the whole fleet under a shard's name. */
-        fleet_free(fleet);
-        return load_error(opts, "Cannot serve a shard",
-                          "--shard is only supported with --check-config in this build");
     }
     if (!opts->check_config)
         return run(opts, web, paths, n_paths, fleet); /* the world it builds owns the fleet */
