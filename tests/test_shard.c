@@ -10,7 +10,7 @@
 /* A fleet of n devices named gen-%05zu (names only: shard selection reads nothing else). */
 struct names_fleet {
     struct fleet fleet;
-    char (*names)[16];
+    char (*names)[32];
 };
 
 static void names_fleet_init(struct names_fleet *nf, size_t n)
@@ -39,7 +39,7 @@ static void test_shard_hash_is_the_documented_one(void **state)
     assert_true(shard_weight("leaf-01", 6) == 0x065726123124cd4fULL);
     const uint32_t want[] = {1, 4, 4, 2, 3, 6, 0, 3};
     for (int i = 0; i < 8; i++) {
-        char name[16];
+        char name[32];
         snprintf(name, sizeof(name), "spine-%02d", i + 1);
         assert_int_equal(shard_of(name, 7), want[i]);
     }
