@@ -54,7 +54,7 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fr
 
 .PHONY: all run deps deps-test check test unit integration asan valgrind format format-check \
         tidy install uninstall clean e2e config-check bench bench-tools layers tsan \
-        install-check man grafana-check dashboard-previews docker-test FORCE
+        install-check man grafana-check kubernetes-check dashboard-previews docker-test FORCE
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/switchsim
@@ -99,7 +99,7 @@ run:
 check:
 	@scripts/deps.sh test
 	@$(MAKE) --no-print-directory format-check layers tidy config-check install-check \
-	  grafana-check test e2e asan tsan valgrind docker-test
+	  grafana-check kubernetes-check test e2e asan tsan valgrind docker-test
 	@echo "make check: all suites passed"
 
 deps:
@@ -132,6 +132,7 @@ e2e: $(BUILD)/switchsim
 	@/usr/bin/python3 tests/e2e/test_prometheus.py --binary $(BUILD)/switchsim
 	@/usr/bin/python3 tests/e2e/test_fleet.py --binary $(BUILD)/switchsim
 	@/usr/bin/python3 tests/e2e/test_tls.py --binary $(BUILD)/switchsim
+	@/usr/bin/python3 tests/e2e/test_shards.py --binary $(BUILD)/switchsim
 
 config-check:
 	@tests/config_check.sh
@@ -143,6 +144,10 @@ install-check:
 # The dashboards checked by Grafana's own libraries (tests/grafana/; npm install cached per lockfile).
 grafana-check:
 	@tests/grafana/run.sh
+
+# deploy/kubernetes against the pinned Kubernetes and Prometheus Operator schemas (tests/kubernetes/).
+kubernetes-check:
+	@tests/kubernetes/run.sh
 
 # PNGs of the time-series panels for the docs, drawn by @grafana/ui in headless Chromium from a
 # real Prometheus (docs/img/dashboards/; not part of check; about 3 minutes).

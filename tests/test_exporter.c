@@ -196,7 +196,7 @@ static void test_exporter_ticker_advances_without_scrapes(void **state)
     assert_int_equal(profile_load(paths, 1, &stack_budget, &fleet, &err), 0);
     fleet->tick_ms = 100;
     int64_t start_ms = exporter_now_ms() - 350;
-    struct world_params params = {1, start_ms, {"9.9.9", "abc"}};
+    struct world_params params = {1, start_ms, {"9.9.9", "abc"}, {0, 1}};
     struct exporter_options opts = {1, catalog_all(), start_ms};
     struct exporter *e =
         exporter_new(world_new_at(fleet, &params, (uint64_t)start_ms / fleet->tick_ms - 3), &opts);
@@ -328,7 +328,7 @@ static void test_exporter_swaps_worlds(void **state)
     const char *paths[] = {FIXTURE("fixtures/profiles/ok/minimal.yaml")};
     struct fleet *fleet = NULL;
     assert_int_equal(profile_load(paths, 1, &stack_budget, &fleet, &err), 0);
-    struct world_params params = {7, START_MS, {"9.9.9", "abc"}};
+    struct world_params params = {7, START_MS, {"9.9.9", "abc"}, {0, 1}};
     exporter_swap_world(f->exporter, world_new_at(fleet, &params, (uint64_t)START_MS / 1000));
     struct body *after = stack_scrape(&f->st, START_MS + 1000, EXPO_TEXT_004, BODY_IDENTITY, &err);
     assert_ptr_not_equal(before, after);
@@ -358,7 +358,7 @@ static struct world *load_world(const char *profile, uint64_t tick)
     struct errbuf err;
     if (profile_load(paths, 1, &stack_budget, &fleet, &err) != 0)
         fail_msg("%s", err.msg);
-    struct world_params params = {7, START_MS, {"9.9.9", "abc"}};
+    struct world_params params = {7, START_MS, {"9.9.9", "abc"}, {0, 1}};
     return world_new_at(fleet, &params, tick);
 }
 

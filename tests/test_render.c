@@ -426,7 +426,7 @@ static void test_render_durations_are_short(void **state)
     counts[1 * REQUEST_N_CODES + request_code_slot(418)] = 1; /* an unlisted code */
     struct request_counts requests = {handlers, 2, counts};
     struct scrape_ctx ctx = {
-        sim, {catalog_all(), 0, 1}, {.last_render_seconds = 0.000123456789123}, &requests};
+        sim, {catalog_all(), 0, 1, NULL}, {.last_render_seconds = 0.000123456789123}, &requests};
     assert_int_equal(registry_collect(&reg, &w, &ctx, &err), 0);
     assert_non_null(strstr(sb.data, "\nswitchsim_last_render_duration_seconds 0.000123\n"));
     /* the requests counted so far, one series per (handler, code) seen */

@@ -182,6 +182,11 @@ static int apply_web_config(struct options *o, const char *arg, struct errbuf *e
     return 0;
 }
 
+static int apply_shard(struct options *o, const char *arg, struct errbuf *err)
+{
+    return shard_parse(arg, &o->shard, err);
+}
+
 static int apply_seed(struct options *o, const char *arg, struct errbuf *err)
 {
     if (units_parse_u64(arg, &o->seed, NULL) < 0)
@@ -281,6 +286,9 @@ static const struct cli_flag flags[] = {
     {"web.sd-address", 0, "ADDR", NULL, "the Host of each /sd request",
      "HOST:PORT that /sd tells Prometheus to scrape (e.g. a compose service name)",
      apply_sd_address},
+    {"shard", 0, "I/N", "0/1", NULL,
+     "serve only shard I (from 0) of N: the devices rendezvous hashing of their names gives it",
+     apply_shard},
     {"seed", 0, "N", NULL, "the profile's simulation.seed, else 1", "random seed", apply_seed},
     {"start-time", 0, "T", NULL, "now",
      "no effect since 0.2 (values follow the wall-clock tick); accepted, with a warning, so "

@@ -16,6 +16,7 @@
 
 #include "base/errbuf.h"
 #include "base/log.h"
+#include "model/shard.h"
 #include "web/http.h"
 
 #define CLI_DEFAULT_PORT 19116
@@ -37,6 +38,7 @@ struct options {
     int enable_lifecycle;           /* POST /-/reload */
     const char *sd_address;         /* --web.sd-address; NULL = each request's Host */
     const char *web_config_file;    /* --web.config.file; NULL = plain HTTP, no auth */
+    struct shard_spec shard;        /* --shard I/N; {0, 1}: every device */
     int check_config;
     enum log_level log_level;
     enum log_format log_format;

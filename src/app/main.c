@@ -16,6 +16,7 @@
 #include "metrics/budget.h"
 #include "metrics/catalog.h"
 #include "model/model.h"
+#include "model/shard.h"
 #include "serve/exporter.h"
 #include "serve/world.h"
 #include "web/http.h"
@@ -116,8 +117,10 @@ static int run(const struct options *opts, const struct web_config *web, const c
     if (opts->start_set)
         log_warn("--start-time has no effect: values are a function of the wall-clock tick "
                  "(see docs/SIMULATION.md#time); the flag is accepted so old command lines work");
-    struct world_params params = {
-        .seed = seed, .process_start_ms = now_ms, .build = {SWITCHSIM_VERSION, SWITCHSIM_REVISION}};
+    struct world_params params = {.seed = seed,
+                                  .process_start_ms = now_ms,
+                                  .build = {SWITCHSIM_VERSION, SWITCHSIM_REVISION},
+                                  .shard = opts->shard};
     /* Positioned at the current tick directly: no history is replayed. */
     struct world *world =
         world_new_at(fleet, &params, now_ms <= 0 ? 0 : (uint64_t)now_ms / fleet->tick_ms);
@@ -229,7 +232,13 @@ static int load_profiles_and_run(const struct options *opts, const struct web_co
                fleet->n_devices == 1 ? "" : "s", fleet->n_ports, fleet->n_ports == 1 ? "" : "s",
                (unsigned long long)catalog_series_count(fleet->n_devices, fleet->n_ports,
                                                         opts->families));
-    else
+    if (opts->check_config && opts->shard.count > 1) {
+        size_t n_served = 0;
+        free(shard_select(fleet, opts->shard, &n_served));
+        printf("switchsim: shard %u of %u: %zu device%s\n", opts->shard.index, opts->shard.count,
+               n_served, n_served == 1 ? "" : "s");
+    }
+    if (!opts->check_config)
         return run(opts, web, paths, n_paths, fleet); /* the world it builds owns the fleet */
     fleet_free(fleet);
     return rc;

@@ -358,27 +358,40 @@ static int collect_ports(struct expo *w, const struct scrape_ctx *ctx, void *use
 {
     const struct collectors *c = user;
     struct port_run run = {.ports = sim_ports(ctx->sim), .specs = c->specs};
-    selected_ports(c->fleet, &ctx->sel, &run.lo, &run.hi);
     for (size_t r = 0; r < catalog_n_rows; r++) {
         const struct metric_def *row = &catalog_rows[r];
         if (row->scope != SCOPE_PORT || !(ctx->sel.families >> r & 1))
             continue;
         if (expo_begin_family(w, &row->family) < 0)
             return -1;
-        if (row->quantity == Q_PORT_NEIGHBOR_INFO) { /* only ports in a link */
-            for (size_t i = run.lo; i < run.hi; i++)
-                if (c->neighbor_info[i].len && expo_sample_u64(w, &c->neighbor_info[i], 1) < 0)
-                    return -1;
-            continue;
-        }
         int info = row->family.type == METRIC_INFO;
         run.labels = info ? c->port_info : c->port_labels;
         run.line_max =
             expo_line_of(w).fixed_len + (info ? c->max_port_info_len : c->max_port_labels_len) + 20;
-        int rc = row->family.type == METRIC_STATESET ? write_port_states(w, &run)
-                                                     : write_port_values(w, row->quantity, &run);
-        if (rc < 0)
-            return -1;
+        /* Runs of consecutive served devices: their ports are contiguous. */
+        for (size_t d = ctx->sel.first_device; d < ctx->sel.end_device;) {
+            struct selection run_sel = ctx->sel;
+            if (run_sel.served && !run_sel.served[d]) {
+                d++;
+                continue;
+            }
+            run_sel.first_device = d;
+            while (d < ctx->sel.end_device && (!run_sel.served || run_sel.served[d]))
+                d++;
+            run_sel.end_device = d;
+            selected_ports(c->fleet, &run_sel, &run.lo, &run.hi);
+            if (row->quantity == Q_PORT_NEIGHBOR_INFO) { /* only ports in a link */
+                for (size_t i = run.lo; i < run.hi; i++)
+                    if (c->neighbor_info[i].len && expo_sample_u64(w, &c->neighbor_info[i], 1) < 0)
+                        return -1;
+                continue;
+            }
+            int rc = row->family.type == METRIC_STATESET
+                         ? write_port_states(w, &run)
+                         : write_port_values(w, row->quantity, &run);
+            if (rc < 0)
+                return -1;
+        }
     }
     return 0;
 }
@@ -394,6 +407,8 @@ static int collect_devices(struct expo *w, const struct scrape_ctx *ctx, void *u
             return -1;
         uint64_t tick_ms = sim_tick_ms(ctx->sim);
         for (size_t d = ctx->sel.first_device; d < ctx->sel.end_device; d++) {
+            if (ctx->sel.served && !ctx->sel.served[d])
+                continue;
             const struct device_state *ds = sim_device(ctx->sim, d);
             int rc;
             switch (row->quantity) {

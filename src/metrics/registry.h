@@ -19,6 +19,9 @@ struct selection {
     uint64_t families;   /* bit i selects catalog row i */
     size_t first_device; /* devices [first_device, end_device) of the fleet */
     size_t end_device;
+    /* NULL: every device of the range; else only the devices d with served[d] != 0 (a
+     * --shard's, model/shard.h). Borrowed from the world for the render. */
+    const unsigned char *served;
 };
 
 /* The simulator's own activity, kept by the exporter across worlds (reloads). */

@@ -269,7 +269,7 @@ static struct body *fill_full_body_locked(struct exporter *e, enum expo_format f
         double t0 = monotonic_seconds();
         struct strbuf sb;
         full_render_buffer_locked(e, format, &sb);
-        struct selection all = {e->opts.families, 0, e->world->fleet->n_devices};
+        struct selection all = {e->opts.families, 0, e->world->fleet->n_devices, e->world->served};
         if (render_locked(e, format, &all, &sb, err) < 0)
             return NULL;
         size_t cap = sb.cap, len = 0;
@@ -340,27 +340,34 @@ enum scrape_status exporter_scrape(struct exporter *e, int64_t now_ms,
     pthread_mutex_lock(&e->lock);
     advance_locked(e, now_ms, slice_ticks_locked(e));
     enum scrape_status status = SCRAPE_OK;
+    struct shard_spec shard = {0, 1}; /* set when the device is another shard's */
     struct body *b = NULL;
     uint64_t families = req->families ? req->families : e->opts.families;
     if (!req->device && families == e->opts.families) {
         e->demand[req->format][req->encoding] |= 1;
         b = full_body_locked(e, req->format, req->encoding, err);
     } else if (!req->device) {
-        struct selection all = {families, 0, e->world->fleet->n_devices};
+        struct selection all = {families, 0, e->world->fleet->n_devices, e->world->served};
         b = selected_body_locked(e, &all, req, err);
     } else {
         long d = world_find_device(e->world, req->device);
         /* One device: its own families; the simulator's are for the whole process. */
         struct selection one = {families & ~catalog_scope_rows(SCOPE_SELF), (size_t)d,
-                                (size_t)d + 1};
+                                (size_t)d + 1, NULL};
         if (d < 0)
             status = SCRAPE_UNKNOWN_DEVICE;
+        else if (!world_serves(e->world, (size_t)d))
+            status = SCRAPE_UNKNOWN_DEVICE, shard = e->world->params.shard;
         else
             b = selected_body_locked(e, &one, req, err);
     }
     pthread_mutex_unlock(&e->lock);
     if (status == SCRAPE_UNKNOWN_DEVICE) {
-        errbuf_set(err, "unknown device \"%s\"", req->device);
+        if (shard.count > 1)
+            errbuf_set(err, "device \"%s\" is not in shard %u of %u (0-based)", req->device,
+                       shard.index, shard.count);
+        else
+            errbuf_set(err, "unknown device \"%s\"", req->device);
         return status;
     }
     *out = b;

@@ -55,6 +55,7 @@ struct scrape_request {
     uint64_t families;  /* catalog rows; 0: the exporter's (the shared, cached body) */
 };
 
+/* SCRAPE_UNKNOWN_DEVICE also answers a device of another --shard (err says which). */
 enum scrape_status { SCRAPE_OK, SCRAPE_NOT_READY, SCRAPE_UNKNOWN_DEVICE, SCRAPE_FAILED };
 
 struct exporter;

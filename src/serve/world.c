@@ -25,6 +25,9 @@ struct world *world_new_at(struct fleet *fleet, const struct world_params *param
     for (size_t d = 0; d < fleet->n_devices; d++)
         w->devices_by_name[d] = (struct world_name){fleet->devices[d].name, d};
     qsort(w->devices_by_name, fleet->n_devices, sizeof(struct world_name), cmp_name);
+    w->n_served = fleet->n_devices;
+    if (params->shard.count > 1)
+        w->served = shard_select(fleet, params->shard, &w->n_served);
     w->refs = 1;
     return w;
 }
@@ -41,6 +44,7 @@ void world_release(struct world *w)
     collectors_free(w->collectors);
     sim_free(w->sim);
     free(w->devices_by_name);
+    free(w->served);
     fleet_free(w->fleet);
     free(w);
 }

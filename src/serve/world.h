@@ -20,12 +20,14 @@
 #include "metrics/collectors.h"
 #include "metrics/registry.h"
 #include "model/model.h"
+#include "model/shard.h"
 #include "sim/sim.h"
 
 struct world_params {
     uint64_t seed;
     int64_t process_start_ms; /* for switchsim_start_time_seconds */
     struct build_info build;  /* strings borrowed; must outlive the world */
+    struct shard_spec shard;  /* the devices served; count 0 or 1: every device */
 };
 
 struct world_name {
@@ -40,7 +42,12 @@ struct world {
     struct collectors *collectors;
     struct registry reg;
     struct world_name *devices_by_name; /* sorted by name, for lookups */
-    int refs;                           /* atomic */
+    /* The --shard's devices: served[d] for each device d, or NULL when every device is
+     * served. The whole fleet is simulated either way (links cross shards); only what is
+     * served (/metrics, /probe, /sd, the landing page) is limited to these. */
+    unsigned char *served;
+    size_t n_served;
+    int refs; /* atomic */
 };
 
 /* Takes ownership of the fleet. Returns a world with one reference, its simulation
@@ -48,6 +55,12 @@ struct world {
 struct world *world_new_at(struct fleet *fleet, const struct world_params *params, uint64_t tick);
 void world_retain(struct world *w);
 void world_release(struct world *w); /* NULL is a no-op */
+
+/* Whether device d is served by this world's shard. */
+static inline int world_serves(const struct world *w, size_t d)
+{
+    return !w->served || w->served[d];
+}
 
 /* Index of the device with this name, or -1. O(log devices). */
 long world_find_device(const struct world *w, const char *name);

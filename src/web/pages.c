@@ -105,11 +105,20 @@ char *pages_landing(const struct world *w, const struct exporter_options *eo,
                      "<a href=\"-/healthy\">health</a> &middot; "
                      "<a href=\"-/ready\">readiness</a></p>\n");
     landing_config(&sb, w, eo, info);
+    if (w->served)
+        strbuf_appendf(&sb,
+                       "<p>Shard %u of %u (0-based, <code>--shard %u/%u</code>): serving %zu of "
+                       "the fleet's devices.</p>\n",
+                       w->params.shard.index, w->params.shard.count, w->params.shard.index,
+                       w->params.shard.count, w->n_served);
     strbuf_appendf(&sb, "<h2>%zu %s, %zu %s</h2>\n<ul>\n", fleet->n_devices,
                    plural(fleet->n_devices, "device", "devices"), fleet->n_ports,
                    plural(fleet->n_ports, "port", "ports"));
-    for (size_t d = 0; d < fleet->n_devices && d < PAGES_MAX_DEVICES; d++) {
+    for (size_t d = 0, shown = 0; d < fleet->n_devices && shown < PAGES_MAX_DEVICES; d++) {
         const struct device *dev = &fleet->devices[d];
+        if (!world_serves(w, d))
+            continue;
+        shown++;
         strbuf_puts(&sb, "<li><a href=\"probe?target=");
         html_escape(&sb, dev->name); /* names hold no URL-special characters of concern */
         strbuf_puts(&sb, "\">");
@@ -121,8 +130,8 @@ char *pages_landing(const struct world *w, const struct exporter_options *eo,
         strbuf_appendf(&sb, ", %zu %s)</li>\n", dev->n_ports,
                        plural(dev->n_ports, "port", "ports"));
     }
-    if (fleet->n_devices > PAGES_MAX_DEVICES)
-        strbuf_appendf(&sb, "<li>and %zu more</li>\n", fleet->n_devices - PAGES_MAX_DEVICES);
+    if (w->n_served > PAGES_MAX_DEVICES)
+        strbuf_appendf(&sb, "<li>and %zu more</li>\n", w->n_served - PAGES_MAX_DEVICES);
     strbuf_puts(&sb, "</ul>\n</body>\n</html>\n");
     return finish(&sb, len);
 }
@@ -211,9 +220,11 @@ char *pages_sd(const struct world *w, const char *address, size_t *len)
     struct strbuf sb;
     strbuf_init(&sb, 256 + fleet->n_devices * 256, PAGE_MAX_BYTES);
     strbuf_putc(&sb, '[');
-    for (size_t d = 0; d < fleet->n_devices; d++) {
+    for (size_t d = 0, listed = 0; d < fleet->n_devices; d++) {
         const struct device *dev = &fleet->devices[d];
-        strbuf_puts(&sb, d ? ",\n{\"targets\":[" : "\n{\"targets\":[");
+        if (!world_serves(w, d))
+            continue;
+        strbuf_puts(&sb, listed++ ? ",\n{\"targets\":[" : "\n{\"targets\":[");
         json_put_string(&sb, address, strlen(address));
         strbuf_puts(&sb, "],\"labels\":{\"__metrics_path__\":\"/probe\",");
         json_pair(&sb, "", "__param_target", dev->name);

@@ -290,7 +290,10 @@ def bad_flags_print_usage_exit_2(binary, wrapper):
                       (["--check-config", "--start-time", str(int(time.time()) + 3600),
                         "--profile", SMALL], "--start-time is in the future"),
                       (["--check-config", "--start-time", "2026-02-31T00:00:00Z", "--profile",
-                        SMALL], "--start-time: 2026-02-31 is not a date (2026-02 has 28 days)")]:
+                        SMALL], "--start-time: 2026-02-31 is not a date (2026-02 has 28 days)"),
+                      (["--shard", "0/0"], '--shard: N must be 1-1024, got "0/0"'),
+                      (["--shard", "3/2"], '--shard: I counts from 0 and must be below N, got "3/2"'),
+                      (["--shard", "junk"], '--shard: expected I/N such as 0/3, got "junk"')]:
         rc, out, err = run(binary, args, wrapper=wrapper)
         assert rc == 2, (args, rc)
         assert err.startswith("switchsim: error: " + msg), err
@@ -299,6 +302,21 @@ def bad_flags_print_usage_exit_2(binary, wrapper):
     assert rc == 0 and out.startswith("Usage: switchsim")
     rc, out, err = run(binary, ["--version"], wrapper=wrapper)
     assert rc == 0 and out.startswith("switchsim, version ")
+
+
+@test
+def check_config_reports_the_shard(binary, wrapper):
+    """The shards of the default profile, as --check-config counts them, add up to its devices."""
+    rc, out, err = run(binary, ["--check-config"], wrapper=wrapper)
+    assert rc == 0, err
+    total = int(re.search(r"profiles OK: (\d+) device", out).group(1))
+    counted = 0
+    for i in range(3):
+        rc, out, err = run(binary, ["--check-config", "--shard", "%d/3" % i], wrapper=wrapper)
+        m = re.search(r"^switchsim: shard %d of 3: (\d+) devices?$" % i, out, re.M)
+        assert rc == 0 and m, (out, err)
+        counted += int(m.group(1))
+    assert counted == total, (counted, total)
 
 
 @test
