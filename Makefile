@@ -131,6 +131,7 @@ e2e: $(BUILD)/switchsim
 	@/usr/bin/python3 tests/e2e/test_prometheus.py --binary $(BUILD)/switchsim
 	@/usr/bin/python3 tests/e2e/test_fleet.py --binary $(BUILD)/switchsim
 	@/usr/bin/python3 tests/e2e/test_tls.py --binary $(BUILD)/switchsim
+	@/usr/bin/python3 tests/e2e/test_backfill.py --binary $(BUILD)/switchsim
 
 config-check:
 	@tests/config_check.sh

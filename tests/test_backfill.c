@@ -130,7 +130,7 @@ static void test_history_is_series_major_and_equals_live(void **state)
     char *text = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
-    struct history_range range = {1, 7, 3, catalog_all()}; /* ticks 1, 4, 7 */
+    struct history_range range = {1, 7, 3, catalog_all(), NULL}; /* ticks 1, 4, 7 */
     uint64_t samples = 0;
     assert_int_equal(history_write(w, &range, out, NULL, NULL, &samples, &err), 0);
     fclose(out);
@@ -198,6 +198,37 @@ static void test_history_is_series_major_and_equals_live(void **state)
     free(text);
 }
 
+static void test_history_adds_labels_to_every_series(void **state)
+{
+    (void)state;
+    const char *paths[] = {FIXTURE("fixtures/profiles/ok/small.yaml")};
+    struct errbuf err;
+    struct fleet *fleet = NULL;
+    assert_int_equal(profile_load(paths, 1, &stack_budget, &fleet, &err), 0);
+    struct world_params params = {7, START_MS, START_MS, {"9.9.9", "abc"}};
+    struct world *w = world_new(fleet, &params);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    struct history_range range = {0, 0, 1, catalog_all(), "job=\"sw\",instance=\"h:1\""};
+    assert_int_equal(history_write(w, &range, out, NULL, NULL, NULL, &err), 0);
+    fclose(out);
+    world_release(w);
+    size_t n = 0;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        if (line[0] == '#')
+            continue;
+        char *labels = strstr(line, ",job=\"sw\",instance=\"h:1\"} ");
+        if (!labels)
+            labels = strstr(line, "{job=\"sw\",instance=\"h:1\"} ");
+        if (!labels)
+            fail_msg("labels not added: %s", line);
+        n++;
+    }
+    assert_true(n > 10);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -205,6 +236,7 @@ int main(void)
         cmocka_unit_test(test_backfill_when_forms),
         cmocka_unit_test(test_backfill_ticks),
         cmocka_unit_test(test_history_is_series_major_and_equals_live),
+        cmocka_unit_test(test_history_adds_labels_to_every_series),
     };
     return cmocka_run_group_tests_name("backfill", tests, NULL, NULL);
 }

@@ -7,6 +7,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/strbuf.h"
+#include "expo/expo.h"
 #include "serve/history.h"
 #include "serve/world.h"
 
@@ -95,6 +97,16 @@ int backfill_run(const struct options *opts, struct fleet *fleet, uint64_t seed,
         fleet_free(fleet);
         return 1;
     }
+    struct strbuf labels;
+    strbuf_init(&labels, 64, 1 << 16);
+    for (size_t i = 0; i < opts->n_labels; i++) {
+        const char *eq = strchr(opts->labels[i], '=');
+        strbuf_appendf(&labels, "%s%.*s=\"", i ? "," : "", (int)(eq - opts->labels[i]),
+                       opts->labels[i]);
+        expo_escape_label_value(&labels, eq + 1);
+        strbuf_putc(&labels, '"');
+    }
+    range.labels = labels.data;
     struct world_params params = {.seed = seed,
                                   .start_ms = start_ms,
                                   .process_start_ms = now_ms,
@@ -105,6 +117,7 @@ int backfill_run(const struct options *opts, struct fleet *fleet, uint64_t seed,
     int rc = history_write(w, &range, out, isatty(STDERR_FILENO) ? show_progress : NULL, &prog,
                            &samples, &err);
     world_release(w);
+    strbuf_cleanup(&labels);
     if (!to_stdout && fclose(out) != 0 && rc == 0)
         rc = errbuf_set(&err, "%s: %s", opts->output, strerror(errno));
     if (rc < 0) {

@@ -247,6 +247,20 @@ static int apply_output(struct options *o, const char *arg, struct errbuf *err)
     return 0;
 }
 
+static int apply_label(struct options *o, const char *arg, struct errbuf *err)
+{
+    const char *eq = strchr(arg, '=');
+    int ok = eq && eq > arg && (isalpha((unsigned char)arg[0]) || arg[0] == '_');
+    for (const char *p = arg; ok && p < eq; p++)
+        ok = isalnum((unsigned char)*p) || *p == '_';
+    if (!ok || strncmp(arg, "__", 2) == 0)
+        return errbuf_set(err, "--label: expected NAME=VALUE with a label name, got \"%s\"", arg);
+    if (o->n_labels == CLI_MAX_LABELS)
+        return errbuf_set(err, "--label: at most %d labels", CLI_MAX_LABELS);
+    o->labels[o->n_labels++] = arg;
+    return 0;
+}
+
 static int apply_log_level(struct options *o, const char *arg, struct errbuf *err)
 {
     if (log_level_parse(arg, &o->log_level) < 0)
@@ -324,6 +338,10 @@ static const struct cli_flag flags[] = {
     {"to", 0, "T", NULL, NULL, "backfill: last time, in the forms of --from", apply_to},
     {"step", 0, "DURATION", NULL, "the profile's tick",
      "backfill: time between samples, a positive multiple of the tick", apply_step},
+    {"label", 0, "NAME=VALUE", NULL, NULL,
+     "backfill: label added to every series, e.g. the job and instance Prometheus gives the "
+     "live target (repeatable)",
+     apply_label},
     {"output", 'o', "FILE", NULL, NULL, "backfill: OpenMetrics file to write, - for stdout",
      apply_output},
 #define HTTP_LIMIT_FLAG(field, flag, kind, def, def_text, help) \
@@ -526,9 +544,10 @@ int cli_parse(int argc, char **argv, struct options *out, struct errbuf *err)
     if (out->backfill && !out->show_help && !out->show_version &&
         (!out->from || !out->to || !out->output))
         return errbuf_set(err, "backfill needs --from, --to and -o");
-    if (!out->backfill && (out->from || out->to || out->step_ms || out->output))
-        return errbuf_set(err, "--from, --to, --step and -o are for the backfill subcommand "
-                               "(switchsim backfill ...)");
+    if (!out->backfill && (out->from || out->to || out->step_ms || out->output || out->n_labels))
+        return errbuf_set(err,
+                          "--from, --to, --step, --label and -o are for the backfill subcommand "
+                          "(switchsim backfill ...)");
     if (out->port_override >= 0)
         out->listen_port = (uint16_t)out->port_override;
     return 0;

@@ -20,6 +20,7 @@
 
 #define CLI_DEFAULT_PORT 19116
 #define CLI_MAX_PROFILES 64
+#define CLI_MAX_LABELS   16
 
 struct options {
     const char *profiles[CLI_MAX_PROFILES]; /* borrowed from argv */
@@ -43,6 +44,8 @@ struct options {
     const char *to;     /* (resolved against the clock by backfill, not here) */
     uint64_t step_ms;   /* backfill --step; 0 = the profile's tick */
     const char *output; /* backfill -o FILE, "-" for stdout */
+    const char *labels[CLI_MAX_LABELS]; /* backfill --label NAME=VALUE, borrowed from argv */
+    size_t n_labels;
     enum log_level log_level;
     enum log_format log_format;
     int show_help;

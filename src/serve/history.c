@@ -40,8 +40,37 @@ static size_t line_len(const char *p, const char *end)
 
 /* Writes n rendered ticks series-major: each line of the first tick's body in turn; a
  * metadata line once, a sample line followed by the same line of every later tick. */
-static int write_chunk(struct strbuf *bodies, size_t n, FILE *out, uint64_t *samples,
-                       struct errbuf *err)
+/* Writes one sample line with `labels` (may be "") added to its label set. */
+static int write_sample(const char *line, size_t len, const char *labels, FILE *out)
+{
+    size_t extra = strlen(labels);
+    if (extra == 0)
+        return fwrite(line, 1, len, out) == len ? 0 : -1;
+    const char *brace = memchr(line, '{', len);
+    const char *space = memchr(line, ' ', len);
+    if (brace && brace < space) { /* name{a="b"} v t: before the closing brace */
+        /* the label set ends at the line's last '}' (values and timestamps have none) */
+        const char *close = line + len - 1;
+        while (*close != '}')
+            close--;
+        size_t head = (size_t)(close - line);
+        int empty = close == brace + 1;
+        return fwrite(line, 1, head, out) == head && (empty || fputc(',', out) != EOF) &&
+                       fwrite(labels, 1, extra, out) == extra &&
+                       fwrite(close, 1, len - head, out) == len - head
+                   ? 0
+                   : -1;
+    }
+    size_t head = (size_t)(space - line);
+    return fwrite(line, 1, head, out) == head && fputc('{', out) != EOF &&
+                   fwrite(labels, 1, extra, out) == extra && fputc('}', out) != EOF &&
+                   fwrite(space, 1, len - head, out) == len - head
+               ? 0
+               : -1;
+}
+
+static int write_chunk(struct strbuf *bodies, size_t n, const char *labels, FILE *out,
+                       uint64_t *samples, struct errbuf *err)
 {
     const char **cur = xcalloc(n, sizeof(*cur));
     int rc = 0;
@@ -57,7 +86,8 @@ static int write_chunk(struct strbuf *bodies, size_t n, FILE *out, uint64_t *sam
                 break;
             }
             size_t len = line_len(cur[t], end);
-            if ((t == 0 || !meta) && fwrite(cur[t], 1, len, out) != len) {
+            if (((meta && t == 0 && fwrite(cur[t], 1, len, out) != len) ||
+                 (!meta && write_sample(cur[t], len, labels, out) < 0))) {
                 rc = errbuf_set(err, "write: %s", strerror(errno));
                 break;
             }
@@ -99,7 +129,7 @@ int history_write(struct world *w, const struct history_range *range, FILE *out,
         for (; rc == 0 && n < per_chunk && done + n < total; n++, tick += range->step_ticks)
             rc = render_tick(w, families, tick, &bodies[n], err);
         if (rc == 0)
-            rc = write_chunk(bodies, n, out, &samples, err);
+            rc = write_chunk(bodies, n, range->labels ? range->labels : "", out, &samples, err);
         done += n;
         n = 0;
         if (rc == 0 && progress)

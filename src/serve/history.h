@@ -28,6 +28,8 @@ struct history_range {
     uint64_t last_tick;  /* inclusive */
     uint64_t step_ticks; /* >= 1 */
     uint64_t families;   /* catalog rows; self-metric rows are dropped (they describe a process) */
+    const char *labels;  /* rendered `n1="v1",n2="v2"` added to every series (the scrape's
+                          * job and instance), or NULL/"" for none */
 };
 
 /* Writes ticks first, first+step, ... <= last, then "# EOF". *samples_out (may be NULL)
