@@ -180,6 +180,7 @@ bench:
 	@scripts/deps.sh bench
 	@$(MAKE) --no-print-directory bench-tools
 	@/usr/bin/python3 bench/bench.py --build $(BUILD) --write-docs docs/PERFORMANCE.md
+	@/usr/bin/python3 bench/backfill_bench.py --binary $(BUILD)/switchsim --doc docs/PERFORMANCE.md
 
 # ---- style -------------------------------------------------------------------------------
 FORMAT_FILES = $(wildcard src/*/*.c src/*/*.h tests/*.c tests/*.h bench/*.c)
