@@ -133,6 +133,7 @@ e2e: $(BUILD)/switchsim
 	@/usr/bin/python3 tests/e2e/test_fleet.py --binary $(BUILD)/switchsim
 	@/usr/bin/python3 tests/e2e/test_tls.py --binary $(BUILD)/switchsim
 	@/usr/bin/python3 tests/e2e/test_shards.py --binary $(BUILD)/switchsim
+	@/usr/bin/python3 tests/e2e/test_backfill.py --binary $(BUILD)/switchsim
 
 config-check:
 	@tests/config_check.sh
@@ -187,6 +188,7 @@ bench:
 	@scripts/deps.sh bench
 	@$(MAKE) --no-print-directory bench-tools
 	@/usr/bin/python3 bench/bench.py --build $(BUILD) --write-docs docs/PERFORMANCE.md
+	@/usr/bin/python3 bench/backfill_bench.py --binary $(BUILD)/switchsim --doc docs/PERFORMANCE.md
 
 # ---- style -------------------------------------------------------------------------------
 FORMAT_FILES = $(wildcard src/*/*.c src/*/*.h tests/*.c tests/*.h bench/*.c)

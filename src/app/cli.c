@@ -224,6 +224,48 @@ static int apply_check(struct options *o, const char *arg, struct errbuf *err)
     return 0;
 }
 
+static int apply_from(struct options *o, const char *arg, struct errbuf *err)
+{
+    (void)err;
+    o->from = arg;
+    return 0;
+}
+
+static int apply_to(struct options *o, const char *arg, struct errbuf *err)
+{
+    (void)err;
+    o->to = arg;
+    return 0;
+}
+
+static int apply_step(struct options *o, const char *arg, struct errbuf *err)
+{
+    if (units_parse_duration_ms(arg, &o->step_ms, NULL) < 0 || o->step_ms == 0)
+        return errbuf_set(err, "--step: expected a positive duration such as 15s, got \"%s\"", arg);
+    return 0;
+}
+
+static int apply_output(struct options *o, const char *arg, struct errbuf *err)
+{
+    (void)err;
+    o->output = arg;
+    return 0;
+}
+
+static int apply_label(struct options *o, const char *arg, struct errbuf *err)
+{
+    const char *eq = strchr(arg, '=');
+    int ok = eq && eq > arg && (isalpha((unsigned char)arg[0]) || arg[0] == '_');
+    for (const char *p = arg; ok && p < eq; p++)
+        ok = isalnum((unsigned char)*p) || *p == '_';
+    if (!ok || strncmp(arg, "__", 2) == 0)
+        return errbuf_set(err, "--label: expected NAME=VALUE with a label name, got \"%s\"", arg);
+    if (o->n_labels == CLI_MAX_LABELS)
+        return errbuf_set(err, "--label: at most %d labels", CLI_MAX_LABELS);
+    o->labels[o->n_labels++] = arg;
+    return 0;
+}
+
 static int apply_log_level(struct options *o, const char *arg, struct errbuf *err)
 {
     if (log_level_parse(arg, &o->log_level) < 0)
@@ -301,6 +343,17 @@ static const struct cli_flag flags[] = {
      apply_families},
     {"check-config", 0, NULL, NULL, NULL, "validate the profiles, print a summary and exit",
      apply_check},
+    {"from", 0, "T", NULL, NULL,
+     "backfill: first time, RFC 3339 UTC, Unix seconds, now or -DURATION (e.g. -2h)", apply_from},
+    {"to", 0, "T", NULL, NULL, "backfill: last time, in the forms of --from", apply_to},
+    {"step", 0, "DURATION", NULL, "the profile's tick",
+     "backfill: time between samples, a positive multiple of the tick", apply_step},
+    {"label", 0, "NAME=VALUE", NULL, NULL,
+     "backfill: label added to every series, e.g. the job and instance Prometheus gives the "
+     "live target (repeatable)",
+     apply_label},
+    {"output", 'o', "FILE", NULL, NULL, "backfill: OpenMetrics file to write, - for stdout",
+     apply_output},
 #define HTTP_LIMIT_FLAG(field, flag, kind, def, def_text, help) \
     {flag, 0, ARG_NAME_##kind, def_text, NULL, help, apply_##field},
     HTTP_LIMITS(HTTP_LIMIT_FLAG)
@@ -354,8 +407,11 @@ static void write_words(FILE *to, const char *text, const char *suffix, int *at)
 void cli_usage(FILE *to)
 {
     fputs("Usage: switchsim [flags]\n"
+          "       switchsim backfill --from T --to T -o FILE [--step D] [--profile PATH]\n"
+          "                          [--seed N] [--start-time T]\n"
           "\n"
-          "Simulated network-switch telemetry for Prometheus.\n"
+          "Simulated network-switch telemetry for Prometheus. backfill writes the values of\n"
+          "past ticks as OpenMetrics for promtool tsdb create-blocks-from openmetrics.\n"
           "\n"
           "Flags:\n",
           to);
@@ -418,6 +474,30 @@ int cli_validate(const struct options *o, int64_t now_ms, struct errbuf *err)
     return 0;
 }
 
+int cli_parse_when_ms(const char *flag, const char *text, int64_t now_ms, int64_t *out_ms,
+                      struct errbuf *err)
+{
+    if (strcmp(text, "now") == 0) {
+        *out_ms = now_ms;
+        return 0;
+    }
+    if (text[0] == '-') {
+        uint64_t ago_ms = 0;
+        if (units_parse_duration_ms(text + 1, &ago_ms, NULL) < 0 || ago_ms > (uint64_t)now_ms)
+            return errbuf_set(err,
+                              "%s: expected -DURATION such as -2h (not before 1970), got \"%s\"",
+                              flag, text);
+        *out_ms = now_ms - (int64_t)ago_ms;
+        return 0;
+    }
+    struct errbuf why;
+    if (cli_parse_time_ms(text, out_ms, &why) < 0)
+        return errbuf_set(err,
+                          "%s: expected RFC 3339 UTC, Unix seconds, now or -DURATION, got \"%s\"",
+                          flag, text);
+    return 0;
+}
+
 int cli_parse(int argc, char **argv, struct options *out, struct errbuf *err)
 {
     struct option longopts[N_FLAGS + 1];
@@ -438,6 +518,11 @@ int cli_parse(int argc, char **argv, struct options *out, struct errbuf *err)
 
     if (set_defaults(out, err) < 0)
         return -1;
+    if (argc > 1 && strcmp(argv[1], "backfill") == 0) {
+        out->backfill = 1;
+        argc--;
+        argv++;
+    }
     optind = 1;
     opterr = 0; /* we print our own message, once, with usage */
     for (;;) {
@@ -466,6 +551,13 @@ int cli_parse(int argc, char **argv, struct options *out, struct errbuf *err)
     if (optind < argc)
         return errbuf_set(err, "unexpected argument \"%s\" (profiles go after --profile)",
                           argv[optind]);
+    if (out->backfill && !out->show_help && !out->show_version &&
+        (!out->from || !out->to || !out->output))
+        return errbuf_set(err, "backfill needs --from, --to and -o");
+    if (!out->backfill && (out->from || out->to || out->step_ms || out->output || out->n_labels))
+        return errbuf_set(err,
+                          "--from, --to, --step, --label and -o are for the backfill subcommand "
+                          "(switchsim backfill ...)");
     if (out->port_override >= 0)
         out->listen_port = (uint16_t)out->port_override;
     return 0;

@@ -21,6 +21,7 @@
 
 #define CLI_DEFAULT_PORT 19116
 #define CLI_MAX_PROFILES 64
+#define CLI_MAX_LABELS   16
 
 struct options {
     const char *profiles[CLI_MAX_PROFILES]; /* borrowed from argv */
@@ -40,6 +41,13 @@ struct options {
     const char *web_config_file;    /* --web.config.file; NULL = plain HTTP, no auth */
     struct shard_spec shard;        /* --shard I/N; {0, 1}: every device */
     int check_config;
+    int backfill;       /* the `backfill` subcommand (app/backfill.c) */
+    const char *from;   /* backfill --from, --to: RFC 3339, Unix seconds, "now" or "-2h" */
+    const char *to;     /* (resolved against the clock by backfill, not here) */
+    uint64_t step_ms;   /* backfill --step; 0 = the profile's tick */
+    const char *output; /* backfill -o FILE, "-" for stdout */
+    const char *labels[CLI_MAX_LABELS]; /* backfill --label NAME=VALUE, borrowed from argv */
+    size_t n_labels;
     enum log_level log_level;
     enum log_format log_format;
     int show_help;
@@ -63,6 +71,10 @@ const struct cli_flag *cli_flags(size_t *count_out);
 
 /* Returns 0, or -1 with err saying which flag is wrong and why. */
 int cli_parse(int argc, char **argv, struct options *out, struct errbuf *err);
+/* backfill's --from/--to: cli_parse_time_ms's forms, "now", or "-DURATION" before now_ms.
+ * flag names the flag in err. */
+int cli_parse_when_ms(const char *flag, const char *text, int64_t now_ms, int64_t *out_ms,
+                      struct errbuf *err);
 /* Checks what needs the clock: --start-time must not be after now_ms (ms since the epoch).
  * Returns 0, or -1 with err. Run by the normal start and by --check-config alike. */
 int cli_validate(const struct options *o, int64_t now_ms, struct errbuf *err);

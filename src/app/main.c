@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app/backfill.h"
 #include "app/cli.h"
 #include "app/signals.h"
 #include "base/log.h"
@@ -187,7 +188,7 @@ static int load_profiles_and_run(const struct options *opts, const struct web_co
  * logger says it. Returns the exit code 2. */
 static int load_error(const struct options *opts, const char *what, const char *why)
 {
-    if (opts->check_config)
+    if (opts->check_config || opts->backfill)
         fprintf(stderr, "switchsim: error: %s\n", why);
     else
         log_error(what, LOG_STR("err", why));
@@ -218,7 +219,7 @@ static int load_profiles_and_run(const struct options *opts, const struct web_co
         paths = fallback;
         n_paths = 1;
     }
-    for (size_t i = 0; i < n_paths && !opts->check_config; i++)
+    for (size_t i = 0; i < n_paths && !opts->check_config && !opts->backfill; i++)
         log_info("Loading profile", LOG_STR("path", paths[i]));
     struct errbuf err;
     struct fleet *fleet = NULL;
@@ -227,6 +228,8 @@ static int load_profiles_and_run(const struct options *opts, const struct web_co
     if (profile_load(paths, n_paths, &budget, &fleet, &err) < 0)
         return load_error(opts, "Error loading profiles", err.msg);
     int rc = 0;
+    if (opts->backfill)
+        return backfill_run(opts, fleet, seed_of(opts, fleet), exporter_now_ms());
     if (opts->check_config)
         printf("switchsim: profiles OK: %zu device%s, %zu port%s, %llu series\n", fleet->n_devices,
                fleet->n_devices == 1 ? "" : "s", fleet->n_ports, fleet->n_ports == 1 ? "" : "s",
@@ -263,6 +266,8 @@ int main(int argc, char **argv)
         return bad_flag(&err);
     log_set_level(opts.log_level);
     log_set_format(opts.log_format);
+    if (opts.backfill) /* one thread, signals as they come: Ctrl-C ends it */
+        return load_profiles_and_run(&opts, NULL);
     /* Before any other thread exists, so all inherit the blocked signals; from here on a
      * stop signal ends any stage of the start promptly (signals.h). */
     if (signals_start(&err) < 0) {

@@ -580,6 +580,70 @@ def openmetrics_passes_the_strict_parser(binary, wrapper):
         assert s.stop() == 0
 
 
+def sample_lines_at(text, stamp):
+    """Sample lines of an exposition whose timestamp is `stamp`, as a list."""
+    return [ln for ln in text.split("\n")
+            if ln and not ln.startswith("#") and ln.rsplit(" ", 1)[-1] == stamp]
+
+
+@test
+def backfill_equals_a_live_scrape_and_promtool_takes_it(binary, wrapper):
+    """Same profile, seed and --start-time: every backfilled series line at the tick a live
+    OpenMetrics scrape served equals the live line, byte for byte (value and timestamp); the
+    live process's own metrics (process_*, switchsim_*) are the only lines not backfilled."""
+    start = int(time.time()) - 180
+    args = ["--profile", DEFAULT, "--seed", "42", "--start-time", str(start)]
+    with Switchsim(binary, args + LISTEN, wrapper) as s:
+        live = s.get(headers={"Accept": PROMETHEUS_ACCEPT})[2].decode()
+        assert s.stop() == 0
+    stamp = [ln for ln in live.split("\n") if ln and ln[0] != "#"][0].rsplit(" ", 1)[-1]
+    live_lines = [ln for ln in sample_lines_at(live, stamp)
+                  if not ln.startswith(("process_", "switchsim_"))]
+    assert len(live_lines) > 3000
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "history.om")
+        rc, _, err = run(binary, ["backfill"] + args + ["--from", str(start), "--to", stamp,
+                                                       "-o", out], 120, wrapper)
+        assert rc == 0 and err == "", err  # quiet when stderr is not a terminal
+        with open(out) as f:
+            text = f.read()
+        assert text.endswith("\n# EOF\n")
+        back_lines = sample_lines_at(text, stamp)
+        assert sorted(back_lines) == sorted(live_lines), "backfill differs from the live scrape"
+        assert not [ln for ln in text.split("\n") if ln.startswith(("process_", "switchsim_"))]
+        # every tick from --from to --to, each series once per tick, in time order
+        ticks = {ln.rsplit(" ", 1)[-1] for ln in text.split("\n") if ln and ln[0] != "#"}
+        assert ticks == {str(t) for t in range(start, int(stamp) + 1)}, len(ticks)
+        last = {}
+        for ln in text.split("\n"):
+            if ln and ln[0] != "#":
+                series, ts = ln.rsplit(" ", 2)[0], int(ln.rsplit(" ", 1)[-1])
+                assert last.get(series, -1) < ts, "series out of time order: " + series
+                last[series] = ts
+        blocks = os.path.join(tmp, "blocks")
+        p = subprocess.run(["promtool", "tsdb", "create-blocks-from", "openmetrics", out, blocks],
+                           capture_output=True, text=True, timeout=120)
+        assert p.returncode == 0, p.stdout + p.stderr
+        n = len(live_lines) * (int(stamp) - start + 1)
+        assert re.search(r"\s%d\s" % n, p.stdout), (n, p.stdout)
+
+
+@test
+def backfill_refuses_bad_ranges_exit_2(binary, wrapper):
+    for args, msg in [(["--from", "-1h", "--to", "now", "--step", "1500ms", "-o", "-"],
+                       "--step: 1500ms is not a multiple of the profile's tick (1000ms)"),
+                      (["--from", "now", "--to", "-1h", "-o", "-"], "--from is after --to"),
+                      (["--from", "-1h", "--to", "now"], "backfill needs --from, --to and -o"),
+                      (["--from", "yesterday", "--to", "now", "-o", "-"],
+                       "--from: expected RFC 3339 UTC, Unix seconds, now or -DURATION"),
+                      (["--from", "-1h", "--to", "now", "--step", "0s", "-o", "-"],
+                       "--step: expected a positive duration")]:
+        rc, out, err = run(binary, ["backfill", "--profile", DEFAULT] + args, 60, wrapper)
+        assert rc == 2 and msg in err and out == "", (args, err)
+    rc, _, err = run(binary, ["--from", "-1h", "--profile", DEFAULT], 60, wrapper)
+    assert rc == 2 and "are for the backfill subcommand" in err, err
+
+
 @test
 def probe_and_sd(binary, wrapper):
     with Switchsim(binary, ["--profile", SMALL] + LISTEN, wrapper) as s:
