@@ -54,7 +54,7 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fr
 
 .PHONY: all run deps deps-test check test unit integration asan valgrind format format-check \
         tidy install uninstall clean e2e config-check bench bench-tools layers tsan \
-        install-check man grafana-check dashboard-previews docker-test FORCE
+        install-check man grafana-check dashboard-previews docker-test fuzz fuzz-replay FORCE
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/switchsim
@@ -241,3 +241,28 @@ clean:
 	rm -rf build
 
 -include $(wildcard $(BUILD)/*/*.d)
+
+# ---- fuzzing (docs/FUZZING.md) -------------------------------------------------------------
+# libFuzzer targets built by Debian's clang with ASan+UBSan; `make fuzz` mutates each for
+# FUZZ_SECONDS, `make fuzz-replay` runs each once over its committed corpus (tests/fuzz/corpus/).
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD   := build/fuzz
+FUZZ_FLAGS   := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SRCS    := $(filter-out src/app/main.c,$(SRCS))
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRCS)
+	@mkdir -p $(dir $@)
+	$(QUIET_CC)$(FUZZ_CC) $(DEFS) -Isrc -O1 -g $(FUZZ_FLAGS) $(PKG_CFLAGS) -o $@ $< $(FUZZ_SRCS) \
+	  $(PKG_LIBS)
+fuzz-replay: $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_TARGETS))
+	@for t in $(FUZZ_TARGETS); do \
+	  $(FUZZ_BUILD)/fuzz_$$t -runs=0 tests/fuzz/corpus/$$t >$(FUZZ_BUILD)/$$t.replay.log 2>&1 \
+	    || { cat $(FUZZ_BUILD)/$$t.replay.log; exit 1; }; echo "fuzz-replay: $$t OK"; done
+fuzz: $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_TARGETS))
+	@mkdir -p $(FUZZ_BUILD)/crashes $(FUZZ_BUILD)/work
+	@for t in $(FUZZ_TARGETS); do mkdir -p $(FUZZ_BUILD)/work/$$t; \
+	  $(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -dict=tests/fuzz/$$t.dict \
+	    -artifact_prefix=$(FUZZ_BUILD)/crashes/$$t- $(FUZZ_BUILD)/work/$$t tests/fuzz/corpus/$$t \
+	    || { echo "fuzz: $$t crashed; input in $(FUZZ_BUILD)/crashes/"; exit 1; }; done
+	@echo "fuzz: no crashes; crash directory $(FUZZ_BUILD)/crashes/"
