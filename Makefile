@@ -181,7 +181,7 @@ bench:
 	@/usr/bin/python3 bench/bench.py --build $(BUILD) --write-docs docs/PERFORMANCE.md
 
 # ---- style -------------------------------------------------------------------------------
-FORMAT_FILES = $(wildcard src/*/*.c src/*/*.h tests/*.c tests/*.h bench/*.c)
+FORMAT_FILES = $(wildcard src/*/*.c src/*/*.h tests/*.c tests/*.h tests/fuzz/*.c bench/*.c)
 format:
 	clang-format -i $(FORMAT_FILES)
 format-check:
