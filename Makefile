@@ -109,7 +109,8 @@ deps-test:
 
 # ---- tests -------------------------------------------------------------------------------
 # unit: every cmocka binary; integration: the real binary against promtool and
-# prometheus_client. RUNNER wraps each unit binary (valgrind uses it).
+# prometheus_client. RUNNER wraps each unit binary (valgrind uses it). Under the sanitizers
+# and valgrind SWITCHSIM_SHORT_TESTS=1 makes the simulated-week tests run an hour instead.
 unit: $(TESTS)
 	@tests/run_unit.sh $(RUNNER) -- $(TESTS)
 
@@ -120,12 +121,12 @@ test: unit integration
 
 asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan OPT='-O1 -g $(SAN_FLAGS)' \
-	  LDFLAGS='$(SAN_FLAGS)' test \
+	  LDFLAGS='$(SAN_FLAGS)' test SWITCHSIM_SHORT_TESTS=1 \
 	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1
 
 valgrind:
 	@$(MAKE) --no-print-directory BUILD=build/vg OPT='-O0 -g' RUNNER='$(VALGRIND)' \
-	  INTEGRATION_ARGS='--valgrind' test
+	  INTEGRATION_ARGS='--valgrind' SWITCHSIM_SHORT_TESTS=1 test
 
 e2e: $(BUILD)/switchsim
 	@/usr/bin/python3 tests/e2e/test_prometheus.py --binary $(BUILD)/switchsim
@@ -162,12 +163,14 @@ layers:
 TSAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
 tsan:
 	@$(MAKE) --no-print-directory BUILD=build/tsan OPT='-O1 -g $(TSAN_FLAGS)' \
-	  LDFLAGS='$(TSAN_FLAGS)' unit \
+	  LDFLAGS='$(TSAN_FLAGS)' unit SWITCHSIM_SHORT_TESTS=1 \
 	  TSAN_OPTIONS='halt_on_error=1:second_deadlock_stack=1'
 
 # ---- benchmarks (not part of check; see docs/PERFORMANCE.md) ---------------------------------
-BENCH_TOOLS = $(BUILD)/bench_render $(BUILD)/bench_ceiling $(BUILD)/bench_codec
+BENCH_TOOLS = $(BUILD)/bench_render $(BUILD)/bench_ceiling $(BUILD)/bench_codec $(BUILD)/bench_sim
 $(BUILD)/bench_render: bench/render_bench.c $(BUILD)/libswitchsim.a
+	$(QUIET_CC)$(CC) $(XCFLAGS) -o $@ $< $(BUILD)/libswitchsim.a $(LDFLAGS) $(PKG_LIBS) $(LDLIBS)
+$(BUILD)/bench_sim: bench/sim_bench.c $(BUILD)/libswitchsim.a
 	$(QUIET_CC)$(CC) $(XCFLAGS) -o $@ $< $(BUILD)/libswitchsim.a $(LDFLAGS) $(PKG_LIBS) $(LDLIBS)
 $(BUILD)/bench_ceiling: bench/ceiling.c | $(BUILD)
 	$(QUIET_CC)$(CC) $(XCFLAGS) -o $@ $< $(LDFLAGS) $(PKG_LIBS) $(LDLIBS)

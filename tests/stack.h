@@ -38,8 +38,9 @@ static inline void stack_init(struct stack *s, const char *profile, uint64_t tic
         fail_msg("%s", err.msg);
     if (tick_ms)
         fleet->tick_ms = tick_ms;
-    struct world_params params = {seed, start_ms, start_ms, {"9.9.9", "abc"}};
-    s->world = world_new(fleet, &params);
+    struct world_params params = {seed, start_ms, {"9.9.9", "abc"}};
+    s->world =
+        world_new_at(fleet, &params, start_ms <= 0 ? 0 : (uint64_t)start_ms / fleet->tick_ms);
     struct exporter_options opts = {
         .timestamps = 1, .families = catalog_all(), .loaded_ms = start_ms};
     s->exporter = exporter_new(s->world, &opts);

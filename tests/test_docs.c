@@ -18,6 +18,8 @@ static const char *labels_of(const struct metric_def *row)
     case SCOPE_DEVICE:
         return info ? "`device`, `vendor`, `model`, the profile's `labels`" : "`device`";
     case SCOPE_PORT:
+        if (row->quantity == Q_PORT_NEIGHBOR_INFO)
+            return "`device`, `port`, `neighbor_device`, `neighbor_port`";
         return info ? "`device`, `port`, `speed`, `type`, `description`" : "`device`, `port`";
     case SCOPE_SELF:
         return info ? "`version`, `revision`" : "";

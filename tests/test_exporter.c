@@ -8,6 +8,7 @@
 #include "stack.h"
 
 #define START_MS 1795305600000LL
+#define T0       ((uint64_t)START_MS / 1000) /* ticks count from the epoch */
 
 struct fixture {
     struct stack st;
@@ -53,11 +54,11 @@ static void test_exporter_one_body_per_tick(void **state)
     struct body *b = stack_scrape(&f->st, START_MS + 10999, EXPO_TEXT_004, BODY_IDENTITY, &err);
     assert_non_null(a);
     assert_ptr_equal(a, b); /* same tick: the very same bytes */
-    assert_int_equal(a->tick, 10);
+    assert_int_equal(a->tick, T0 + 10);
     assert_int_equal(first_timestamp(a), START_MS + 10000);
     struct body *c = stack_scrape(&f->st, START_MS + 11000, EXPO_TEXT_004, BODY_IDENTITY, &err);
     assert_ptr_not_equal(a, c);
-    assert_int_equal(c->tick, 11);
+    assert_int_equal(c->tick, T0 + 11);
     /* the old body stays readable while referenced */
     assert_int_equal(strncmp(a->data, "# HELP", 6), 0);
     body_release(a);
@@ -112,15 +113,15 @@ static void test_exporter_catching_up_is_not_ready(void **state)
     struct body *b = NULL;
     int64_t now = START_MS + 250000 * 1000LL;
     assert_int_equal(scrape_at(f, now, &b, &err), SCRAPE_NOT_READY);
-    assert_string_equal(err.msg, "catching up: tick 0 of 250000 (0.0%)");
+    assert_string_equal(err.msg, "catching up: 250000 ticks behind");
     assert_int_equal(exporter_ready(f->exporter, now, &err), -1);
-    assert_int_equal(exporter_tick(f->exporter), 0); /* the scrape did no catching up */
+    assert_int_equal(exporter_tick(f->exporter), T0); /* the scrape did no catching up */
     exporter_advance(f->exporter, now);
-    assert_int_equal(exporter_tick(f->exporter), 250000);
+    assert_int_equal(exporter_tick(f->exporter), T0 + 250000);
     assert_int_equal(exporter_ready(f->exporter, now, &err), 0);
     /* a ticker a few ticks late under load: the scrape catches up itself and serves */
     assert_int_equal(scrape_at(f, now + 5000, &b, &err), SCRAPE_OK);
-    assert_int_equal(b->tick, 250005);
+    assert_int_equal(b->tick, T0 + 250005);
     body_release(b);
 }
 
@@ -195,9 +196,10 @@ static void test_exporter_ticker_advances_without_scrapes(void **state)
     assert_int_equal(profile_load(paths, 1, &stack_budget, &fleet, &err), 0);
     fleet->tick_ms = 100;
     int64_t start_ms = exporter_now_ms() - 350;
-    struct world_params params = {1, start_ms, start_ms, {"9.9.9", "abc"}};
+    struct world_params params = {1, start_ms, {"9.9.9", "abc"}};
     struct exporter_options opts = {1, catalog_all(), start_ms};
-    struct exporter *e = exporter_new(world_new(fleet, &params), &opts);
+    struct exporter *e =
+        exporter_new(world_new_at(fleet, &params, (uint64_t)start_ms / fleet->tick_ms - 3), &opts);
     assert_int_equal(exporter_start_ticker(e, &err), 0);
     for (int i = 0; i < 200 && exporter_tick(e) < 3; i++) {
         struct timespec ts = {0, 5 * 1000 * 1000};
@@ -229,7 +231,7 @@ static void test_exporter_gzip_is_the_identity_body_compressed(void **state)
     /* a gzip-first tick renders the identity body too, and they agree */
     struct body *gz3 = stack_scrape(&f->st, START_MS + 6000, EXPO_TEXT_004, BODY_GZIP, &err);
     struct body *plain3 = stack_scrape(&f->st, START_MS + 6000, EXPO_TEXT_004, BODY_IDENTITY, &err);
-    assert_int_equal(gz3->tick, 6);
+    assert_int_equal(gz3->tick, T0 + 6);
     assert_int_equal(compress_gunzip(gz3->data, gz3->len, plain3->len, &out, &out_len, &err), 0);
     assert_int_equal(out_len, plain3->len);
     assert_memory_equal(out, plain3->data, plain3->len);
@@ -260,7 +262,7 @@ static void test_exporter_reuses_buffers_only_when_free(void **state)
     struct body *b4 = stack_scrape(&f->st, START_MS + 4000, EXPO_TEXT_004, BODY_IDENTITY, &err);
     assert_ptr_not_equal(b4->data, b2->data);
     assert_memory_equal(b2->data, copy, b2->len);
-    assert_int_equal(b4->tick, 4);
+    assert_int_equal(b4->tick, T0 + 4);
     free(copy);
     body_release(b2);
     body_release(b4);
@@ -326,8 +328,8 @@ static void test_exporter_swaps_worlds(void **state)
     const char *paths[] = {FIXTURE("fixtures/profiles/ok/minimal.yaml")};
     struct fleet *fleet = NULL;
     assert_int_equal(profile_load(paths, 1, &stack_budget, &fleet, &err), 0);
-    struct world_params params = {7, START_MS, START_MS, {"9.9.9", "abc"}};
-    exporter_swap_world(f->exporter, world_new(fleet, &params));
+    struct world_params params = {7, START_MS, {"9.9.9", "abc"}};
+    exporter_swap_world(f->exporter, world_new_at(fleet, &params, (uint64_t)START_MS / 1000));
     struct body *after = stack_scrape(&f->st, START_MS + 1000, EXPO_TEXT_004, BODY_IDENTITY, &err);
     assert_ptr_not_equal(before, after);
     assert_non_null(strstr(after->data, "\nswitchsim_devices 1 "));
@@ -356,13 +358,13 @@ static struct world *load_world(const char *profile, uint64_t tick)
     struct errbuf err;
     if (profile_load(paths, 1, &stack_budget, &fleet, &err) != 0)
         fail_msg("%s", err.msg);
-    struct world_params params = {7, START_MS, START_MS, {"9.9.9", "abc"}};
+    struct world_params params = {7, START_MS, {"9.9.9", "abc"}};
     return world_new_at(fleet, &params, tick);
 }
 
-/* A reload keeps every surviving port's state: ports whose model is unchanged continue
- * exactly as without the reload; ports with a new model keep their counters; removed ports
- * vanish; new ports start from zero. */
+/* After a reload, ports whose model is unchanged continue exactly as without the reload
+ * (values are a function of profile, seed and tick); ports with a new model follow it;
+ * removed ports vanish; new ports appear. */
 static void test_exporter_reload_carries_state(void **state)
 {
     struct fixture *f = *state;
@@ -389,7 +391,7 @@ static void test_exporter_reload_carries_state(void **state)
             assert_true(sample_value(b, same[i]) >= 0);
             assert_int_equal(sample_value(b, same[i]), sample_value(w, same[i]));
         }
-        assert_true(sample_value(b, core) >= sample_value(before, core)); /* never drops */
+        assert_true(sample_value(b, core) >= 0);
         assert_int_equal(
             sample_value(b, "switch_port_link_up{device=\"core1\",port=\"Ethernet1/2\"}"), -1);
         assert_true(
@@ -425,7 +427,7 @@ static void test_exporter_prerenders_for_frequent_scrapes(void **state)
     exporter_advance(f->exporter, START_MS + 6000);
     assert_int_equal(exporter_renders(f->exporter, EXPO_TEXT_004), 5);
     struct body *b = stack_scrape(&f->st, START_MS + 6000, EXPO_TEXT_004, BODY_IDENTITY, &err);
-    assert_int_equal(b->tick, 6);
+    assert_int_equal(b->tick, T0 + 6);
     assert_int_equal(exporter_renders(f->exporter, EXPO_TEXT_004), 5);
     body_release(b);
     assert_int_equal(exporter_renders(f->exporter, EXPO_OPENMETRICS_100), 0); /* not asked */

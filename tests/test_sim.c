@@ -41,90 +41,83 @@ static const struct port_spec *spec_of(const struct fleet *fleet, size_t i)
     abort();
 }
 
-/* Invariants of every port at every tick over a simulated day. */
+static uint64_t t0_of(const struct fleet *fleet)
+{
+    return (uint64_t)START_MS / fleet->tick_ms;
+}
+
+/* Invariants of every port at every tick over a simulated day (the network-wide ones are
+ * in test_network.c). */
 static void test_sim_invariants_over_a_day(void **state)
 {
     const struct fleet *fleet = *state;
-    struct sim *sim = sim_new(fleet, 11, START_MS);
+    const uint64_t t0 = t0_of(fleet);
+    struct sim *sim = sim_new(fleet, 11, t0);
     size_t n = fleet->n_ports;
     struct port_state *prev = calloc(n, sizeof(*prev));
-    double *max_level = calloc(n, sizeof(*max_level));
-    uint64_t *flips = calloc(n, sizeof(*flips));
-    uint64_t ticks = 86400000 / fleet->tick_ms;
-    double dt_s = (double)fleet->tick_ms / 1000.0;
-    for (size_t i = 0; i < n; i++)
-        prev[i] = *sim_port(sim, i);
-    uint64_t fills = 0, drains = 0, down_ticks = 0, drops = 0;
-    for (uint64_t t = 1; t <= ticks; t++) {
-        sim_advance_to(sim, t);
+    memcpy(prev, sim_ports(sim), n * sizeof(*prev));
+    uint64_t errors = 0, drops = 0, down_ticks = 0, queued = 0;
+    for (uint64_t t = 1; t <= 86400000 / fleet->tick_ms; t++) {
+        sim_advance_to(sim, t0 + t);
         for (size_t i = 0; i < n; i++) {
             const struct port_state *st = sim_port(sim, i);
             const struct port_spec *spec = spec_of(fleet, i);
-            double cap = (double)spec->buffer_capacity_bytes;
-            /* 0 <= level <= capacity */
-            if (st->buffer_level_bytes < 0 || st->buffer_level_bytes > cap)
-                fail_msg("port %zu tick %llu: buffer %f outside [0, %f]", i, (unsigned long long)t,
-                         st->buffer_level_bytes, cap);
-            /* counters never decrease */
+            size_t d = 0;
+            while (i >= fleet->devices[d].first_port_index + fleet->devices[d].n_ports)
+                d++;
+            if (sim_device(sim, d)->boot_tick == t0 + t) { /* rebooted: counters restart */
+                prev[i] = *st;
+                continue;
+            }
             assert_true(st->rx_packets >= prev[i].rx_packets);
             assert_true(st->tx_packets >= prev[i].tx_packets);
             assert_true(st->tx_drops >= prev[i].tx_drops);
             assert_true(st->rx_errors >= prev[i].rx_errors);
-            /* the increase never exceeds line rate with minimum-size frames (+1: carry) */
-            double max_pkts = (double)spec->speed_bps / 8.0 * dt_s /
-                              (SIM_MIN_FRAME_BYTES + SIM_WIRE_OVERHEAD_BYTES);
-            if ((double)(st->rx_packets - prev[i].rx_packets) > max_pkts + 1.0 ||
-                (double)(st->tx_packets - prev[i].tx_packets) > max_pkts + 1.0)
-                fail_msg("port %zu tick %llu: more packets than the line rate allows", i,
-                         (unsigned long long)t);
-            if (st->link_up != prev[i].link_up)
-                flips[i]++;
-            if (!st->link_up) {
-                /* down: the counters stand still and the buffer is empty */
+            assert_true(st->buffer_level_bytes <= spec->buffer_capacity_bytes);
+            assert_true(st->buffer_watermark_bytes <= spec->buffer_capacity_bytes);
+            assert_true(st->rx_bytes >= SIM_MIN_FRAME_BYTES * st->rx_packets);
+            /* never more than line rate in a tick */
+            double line_frames = (double)spec->speed_bps / 8.0 * (double)fleet->tick_ms / 1000.0 /
+                                 (SIM_MIN_FRAME_BYTES + SIM_WIRE_OVERHEAD_BYTES);
+            if ((double)(st->tx_packets - prev[i].tx_packets) > line_frames + 1)
+                print_message("port %zu t %llu tx %llu line %.0f util %f\n", i,
+                              (unsigned long long)t,
+                              (unsigned long long)(st->tx_packets - prev[i].tx_packets),
+                              line_frames, (double)st->tx_utilization);
+            assert_true((double)(st->tx_packets - prev[i].tx_packets) <= line_frames + 1);
+            if (!prev[i].link_up) { /* down for the whole tick: nothing moved */
                 assert_int_equal(st->rx_packets, prev[i].rx_packets);
                 assert_int_equal(st->tx_packets, prev[i].tx_packets);
-                assert_true(st->buffer_level_bytes == 0.0);
                 down_ticks++;
-            } else if ((double)st->tx_offered_ratio > 1.0) {
-                /* offered load above what the port drains: the buffer fills (or is full) */
-                assert_true(st->buffer_level_bytes >= prev[i].buffer_level_bytes);
-                fills += st->buffer_level_bytes > prev[i].buffer_level_bytes;
-            } else {
-                /* otherwise it drains (or is already empty) */
-                assert_true(st->buffer_level_bytes <= prev[i].buffer_level_bytes);
-                drains += st->buffer_level_bytes < prev[i].buffer_level_bytes;
             }
+            if (!st->link_up)
+                assert_int_equal(st->buffer_level_bytes, 0);
+            errors += st->rx_errors - prev[i].rx_errors;
             drops += st->tx_drops - prev[i].tx_drops;
-            if (st->buffer_level_bytes > max_level[i])
-                max_level[i] = st->buffer_level_bytes;
+            queued += st->buffer_level_bytes > 0;
             prev[i] = *st;
         }
     }
-    /* The invariants above must not hold vacuously: buffers did fill and drain, links
-     * did go down, full buffers did drop, and the carrier counter saw every flip. */
-    assert_true(fills > 100);
-    assert_true(drains > 100);
+    /* not vacuous: links went down, buffers held frames, frames were dropped and errored */
+    print_message("down %llu, queued %llu, drops %llu, errors %llu\n",
+                  (unsigned long long)down_ticks, (unsigned long long)queued,
+                  (unsigned long long)drops, (unsigned long long)errors);
     assert_true(down_ticks > 100);
+    assert_true(queued > 100);
     assert_true(drops > 0);
-    size_t nearly_full = 0;
-    for (size_t i = 0; i < n; i++) {
-        nearly_full += max_level[i] >= 0.9 * (double)spec_of(fleet, i)->buffer_capacity_bytes;
-        assert_int_equal(sim_port(sim, i)->carrier_transitions, flips[i]);
-    }
-    assert_true(nearly_full >= n / 2);
+    assert_true(errors > 0);
     free(prev);
-    free(max_level);
-    free(flips);
     sim_free(sim);
 }
 
 static void test_sim_pinned_links(void **state)
 {
     const struct fleet *fleet = *state;
-    struct sim *sim = sim_new(fleet, 11, START_MS);
+    const uint64_t t0 = t0_of(fleet);
+    struct sim *sim = sim_new(fleet, 11, t0);
     /* up1 (pinned down) and up2 (pinned up) are ports 4 and 5 of every device */
     for (uint64_t t = 0; t <= 20000; t += 50) {
-        sim_advance_to(sim, t);
+        sim_advance_to(sim, t0 + t);
         for (size_t d = 0; d < fleet->n_devices; d++) {
             size_t base = fleet->devices[d].first_port_index;
             const struct port_state *down = sim_port(sim, base + 4);
@@ -132,23 +125,24 @@ static void test_sim_pinned_links(void **state)
             assert_false(down->link_up);
             assert_int_equal(down->rx_packets, 0);
             assert_int_equal(down->carrier_transitions, 0);
-            assert_true(up->link_up);
-            assert_int_equal(up->carrier_transitions, 0);
+            assert_true(up->link_up || sim_device(sim, d)->booting);
         }
     }
     assert_true(sim_port(sim, 5)->rx_packets > 0);
     sim_free(sim);
 }
 
-/* Fraction of time down over a long run ~ MTTR / (MTBF + MTTR) = 0.2. */
+/* Fraction of time down over a long run ~ MTTR / MTBF = 2 min / 2 h (a failure is cut at
+ * the end of its window, a quarter of the MTBF: about 1 % shorter on average here). */
 static void test_sim_down_fraction_matches_mtbf_mttr(void **state)
 {
     const struct fleet *fleet = *state;
-    struct sim *sim = sim_new(fleet, 99, START_MS);
-    uint64_t ticks = 7 * 86400000ULL / fleet->tick_ms; /* a simulated week */
+    const uint64_t t0 = t0_of(fleet);
+    struct sim *sim = sim_new(fleet, 99, t0);
+    uint64_t ticks = 28 * 86400000ULL / fleet->tick_ms; /* four simulated weeks */
     uint64_t down = 0, samples = 0;
-    for (uint64_t t = 1; t <= ticks; t++) {
-        sim_advance_to(sim, t);
+    for (uint64_t t = 1; t <= ticks; t += 3) {
+        sim_advance_to(sim, t0 + t);
         for (size_t d = 0; d < fleet->n_devices; d++)
             for (size_t p = 0; p < 4; p++) { /* the eth ports: not pinned */
                 down += !sim_port(sim, fleet->devices[d].first_port_index + p)->link_up;
@@ -156,8 +150,10 @@ static void test_sim_down_fraction_matches_mtbf_mttr(void **state)
             }
     }
     double fraction = (double)down / (double)samples;
-    /* ~6,500 up/down cycles in all: the standard error is below 0.005; +-0.02 is 4 sigma. */
-    assert_double_near(fraction, 5.0 / 25.0, 0.02);
+    /* 16 ports x 336 expected failures: the relative standard error is about 1.5 %; the
+     * reboots (a day's MTBF, 5 min each) add about 0.35 %. */
+    print_message("down fraction %.5f\n", fraction);
+    assert_double_near(fraction, 2.0 / 120.0 + 0.0035, 0.0025);
     sim_free(sim);
 }
 
@@ -174,15 +170,16 @@ static int same_state(const struct port_state *a, const struct port_state *b)
 static void test_sim_deterministic_and_scrape_independent(void **state)
 {
     const struct fleet *fleet = *state;
-    struct sim *stepwise = sim_new(fleet, 5, START_MS);
-    struct sim *jump = sim_new(fleet, 5, START_MS);
-    struct sim *other_seed = sim_new(fleet, 6, START_MS);
+    const uint64_t t0 = t0_of(fleet);
+    struct sim *stepwise = sim_new(fleet, 5, t0);
+    struct sim *jump = sim_new(fleet, 5, t0);
+    struct sim *other_seed = sim_new(fleet, 6, t0);
     for (uint64_t t = 1; t <= 17280; t++) /* a day, one tick at a time (every scrape) */
-        sim_advance_to(stepwise, t);
-    sim_advance_to(jump, 5000); /* irregular scrapes */
-    sim_advance_to(jump, 5000);
-    sim_advance_to(jump, 17280);
-    sim_advance_to(other_seed, 17280);
+        sim_advance_to(stepwise, t0 + t);
+    sim_advance_to(jump, t0 + 5000); /* irregular scrapes */
+    sim_advance_to(jump, t0 + 5000);
+    sim_advance_to(jump, t0 + 17280);
+    sim_advance_to(other_seed, t0 + 17280);
     size_t differ = 0;
     for (size_t i = 0; i < fleet->n_ports; i++) {
         assert_true(same_state(sim_port(stepwise, i), sim_port(jump, i)));
@@ -190,6 +187,8 @@ static void test_sim_deterministic_and_scrape_independent(void **state)
     }
     assert_true(differ >= fleet->n_ports - 4); /* only pinned-down ports agree */
     assert_int_equal(sim_time_ms(jump), START_MS + 17280LL * 5000);
+    for (size_t i = 0; i < fleet->n_ports; i++)
+        assert_memory_equal(sim_port(stepwise, i), sim_port(jump, i), sizeof(struct port_state));
     sim_free(stepwise);
     sim_free(jump);
     sim_free(other_seed);
@@ -202,10 +201,10 @@ static void test_sim_ports_are_independent_of_fleet_shape(void **state)
     struct fleet *small = load(FIXTURE("fixtures/profiles/ok/sim.yaml"));
     small->n_devices = 1; /* same profile, first device only */
     small->n_ports = small->devices[0].n_ports;
-    struct sim *a = sim_new(fleet, 3, START_MS);
-    struct sim *b = sim_new(small, 3, START_MS);
-    sim_advance_to(a, 3000);
-    sim_advance_to(b, 3000);
+    struct sim *a = sim_new(fleet, 3, t0_of(fleet));
+    struct sim *b = sim_new(small, 3, t0_of(fleet));
+    sim_advance_to(a, t0_of(fleet) + 3000);
+    sim_advance_to(b, t0_of(fleet) + 3000);
     for (size_t i = 0; i < small->n_ports; i++)
         assert_true(same_state(sim_port(a, i), sim_port(b, i)));
     sim_free(a);
@@ -218,7 +217,8 @@ static void test_sim_ports_are_independent_of_fleet_shape(void **state)
 static void test_sim_utilization_has_the_profile_shape(void **state)
 {
     const struct fleet *fleet = *state;
-    struct sim *sim = sim_new(fleet, 21, START_MS);
+    const uint64_t t0 = t0_of(fleet);
+    struct sim *sim = sim_new(fleet, 21, t0);
     size_t n = 4; /* the eth ports of sw1 */
     uint64_t ticks = 86400000 / fleet->tick_ms;
     double sum_d2 = 0, sum_x = 0, sum_x2 = 0, count = 0;
@@ -226,7 +226,7 @@ static void test_sim_utilization_has_the_profile_shape(void **state)
     double port_mean[4] = {0};
     double prev[4] = {0};
     for (uint64_t t = 1; t <= ticks; t++) {
-        sim_advance_to(sim, t);
+        sim_advance_to(sim, t0 + t);
         double hour = (double)(t * fleet->tick_ms) / 3600000.0;
         for (size_t i = 0; i < n; i++) {
             const struct port_state *st = sim_port(sim, i);
@@ -277,14 +277,13 @@ static void test_sim_utilization_has_the_profile_shape(void **state)
 
 static void test_sim_clock_mapping(void **state)
 {
-    const struct fleet *fleet = *state;
-    struct sim *sim = sim_new(fleet, 1, START_MS);
-    assert_int_equal(sim_tick_at(sim, START_MS - 1), 0);
-    assert_int_equal(sim_tick_at(sim, START_MS + 4999), 0);
-    assert_int_equal(sim_tick_at(sim, START_MS + 5000), 1);
-    sim_advance_to(sim, 3);
-    sim_advance_to(sim, 2); /* never backwards */
-    assert_int_equal(sim_tick(sim), 3);
+    const struct fleet *fleet = *state; /* 5 s ticks, counted from the epoch */
+    struct sim *sim = sim_new(fleet, 1, t0_of(fleet));
+    assert_int_equal(sim_tick_at(sim, -1), 0);
+    assert_int_equal(sim_tick_at(sim, START_MS + 4999), t0_of(fleet));
+    assert_int_equal(sim_tick_at(sim, START_MS + 5000), t0_of(fleet) + 1);
+    assert_int_equal(sim_time_ms(sim), START_MS);
+    sim_advance_to(sim, t0_of(fleet) + 3);
     assert_int_equal(sim_time_ms(sim), START_MS + 15000);
     sim_free(sim);
 }

@@ -283,7 +283,9 @@ static const struct cli_flag flags[] = {
      apply_sd_address},
     {"seed", 0, "N", NULL, "the profile's simulation.seed, else 1", "random seed", apply_seed},
     {"start-time", 0, "T", NULL, "now",
-     "simulated time of tick 0, RFC 3339 UTC or Unix seconds, not in the future", apply_start},
+     "no effect since 0.2 (values follow the wall-clock tick); accepted, with a warning, so "
+     "old command lines work",
+     apply_start},
     {"no-timestamps", 0, NULL, NULL, NULL, "expose samples without timestamps",
      apply_no_timestamps},
     {"metrics.port-families", 0, "L", NULL, "all",

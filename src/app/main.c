@@ -113,26 +113,14 @@ static int run(const struct options *opts, const struct web_config *web, const c
 {
     int64_t now_ms = exporter_now_ms();
     uint64_t seed = seed_of(opts, fleet);
-    int64_t start_ms = opts->start_ms;
-    if (!opts->start_set) {
-        /* Tick boundaries on multiples of the tick since the epoch: tidy timestamps. */
-        start_ms = now_ms - now_ms % (int64_t)fleet->tick_ms;
-    } else if (start_ms > now_ms) { /* checked at start-up; here only if the clock stepped back */
-        log_error("--start-time is in the future", LOG_I64("ahead_ms", start_ms - now_ms));
-        fleet_free(fleet);
-        return 2;
-    }
-    struct world_params params = {.seed = seed,
-                                  .start_ms = start_ms,
-                                  .process_start_ms = now_ms,
-                                  .build = {SWITCHSIM_VERSION, SWITCHSIM_REVISION}};
-    struct world *world = world_new(fleet, &params);
-    /* The ticker catches up in the background, in slices: the listener opens at once,
-     * /-/ready answers 503 with the progress and scrapes 503 until it is done. */
-    uint64_t catch_up = sim_tick_at(world->sim, now_ms);
-    if (catch_up * (fleet->n_ports ? fleet->n_ports : 1) > CATCH_UP_NOTICE_PORT_TICKS)
-        log_info("catching up from --start-time", LOG_U64("ticks", catch_up),
-                 LOG_U64("ports", fleet->n_ports));
+    if (opts->start_set)
+        log_warn("--start-time has no effect: values are a function of the wall-clock tick "
+                 "(see docs/SIMULATION.md#time); the flag is accepted so old command lines work");
+    struct world_params params = {
+        .seed = seed, .process_start_ms = now_ms, .build = {SWITCHSIM_VERSION, SWITCHSIM_REVISION}};
+    /* Positioned at the current tick directly: no history is replayed. */
+    struct world *world =
+        world_new_at(fleet, &params, now_ms <= 0 ? 0 : (uint64_t)now_ms / fleet->tick_ms);
 
     struct exporter_options exporter_opts = {
         .timestamps = opts->timestamps, .families = opts->families, .loaded_ms = now_ms};

@@ -29,9 +29,15 @@
 /* ---- the key tables ------------------------------------------------------------------- */
 
 /* Fields the tables fill that are not part of the fleet. */
+struct reboot_keys {
+    uint64_t mtbf_ms;
+    uint64_t duration_ms;
+};
+
 struct part_keys { /* keys a template and a device share */
     const char *vendor;
     const char *model;
+    struct reboot_keys reboot;
     const struct ynode *labels;
     const struct ynode *port_groups;
     const struct ynode *ports;
@@ -62,6 +68,18 @@ struct top_keys {
     const struct ynode *defaults;
     const struct ynode *templates;
     const struct ynode *devices;
+    const struct ynode *links;
+};
+
+struct fabric_side_keys {
+    const char *template_name;
+    const char *ports;
+    uint64_t first;
+};
+
+struct fabric_keys {
+    struct fabric_side_keys lower, upper;
+    uint64_t links_per_pair;
 };
 
 static const char *const link_states[] = {"auto", "up", "down", NULL};
@@ -80,25 +98,15 @@ _Static_assert(sizeof(enum link_pin) == sizeof(int), "SKIND_ENUM fields are ints
 #define MS_PER_H  (3600 * MS_PER_S)
 #define MS_PER_D  (24 * MS_PER_H)
 
-static const struct skey buffer_keys[] = {
-    {.name = "capacity",
-     .kind = SKIND_SIZE_BYTES,
-     .offset = PS(buffer_capacity_bytes),
-     .min_u = 1024,
-     .max_u = 4ULL << 30,
-     .has_default = 1,
-     .def_u = 4ULL << 20,
-     .doc = "egress buffer size"},
-    {.name = "drain_time",
-     .kind = SKIND_DURATION_MS,
-     .offset = PS(buffer_drain_ms),
-     .min_u = 100,
-     .max_u = MS_PER_H,
-     .has_default = 1,
-     .def_u = 5 * MS_PER_S,
-     .doc = "how long a full buffer takes to empty with no offered load (see "
-            "[SIMULATION.md](SIMULATION.md#buffers))"},
-    {0}};
+static const struct skey buffer_keys[] = {{.name = "capacity",
+                                           .kind = SKIND_SIZE_BYTES,
+                                           .offset = PS(buffer_capacity_bytes),
+                                           .min_u = 1024,
+                                           .max_u = 4ULL << 30,
+                                           .has_default = 1,
+                                           .def_u = 4ULL << 20,
+                                           .doc = "egress buffer size"},
+                                          {0}};
 
 static const struct skey traffic_keys[] = {
     {.name = "utilization",
@@ -107,10 +115,9 @@ static const struct skey traffic_keys[] = {
      .max_d = 1,
      .has_default = 1,
      .def_d = 0.3,
-     .doc = "mean offered load as a fraction of line rate, preamble and gap included: "
-            "`rate(bytes)/speed` "
-            "shows × `packet_size`/(`packet_size` + 20), see "
-            "[SIMULATION.md](SIMULATION.md#utilization-in-the-profile-vs-ratebytes--speed)"},
+     .doc = "mean load hosts offer a host-facing port, as a fraction of line rate (preamble "
+            "and gap included); what the fabric forwards follows from it, see "
+            "[SIMULATION.md](SIMULATION.md#load)"},
     {.name = "daily_swing",
      .kind = SKIND_RATIO,
      .offset = TM(daily_swing),
@@ -133,7 +140,8 @@ static const struct skey traffic_keys[] = {
      .max_d = 1,
      .has_default = 1,
      .def_d = 0.15,
-     .doc = "standard deviation of the slow random variation, relative to the mean"},
+     .doc = "largest deviation of the smooth random variation, relative to the mean "
+            "(`daily_swing` + `noise` ≤ 1; a larger noise is reduced to fit)"},
     {.name = "noise_period",
      .kind = SKIND_DURATION_MS,
      .offset = TM(noise_period_ms),
@@ -143,51 +151,53 @@ static const struct skey traffic_keys[] = {
      .def_u = 5 * 60 * MS_PER_S,
      .doc = "correlation time of that variation (larger = smoother)"},
     {.name = "port_spread",
-     .kind = SKIND_RATIO,
+     .kind = SKIND_REAL,
      .offset = TM(port_spread),
-     .max_d = 1,
+     .max_d = 3,
      .has_default = 1,
-     .def_d = 0.3,
-     .doc = "each port's own mean is `utilization` × (1 ± up to this)"},
-    {.name = "bursts_per_hour",
+     .def_d = 0.8,
+     .doc = "spread of the ports' own means: log-normal σ around `utilization` (0 = every port "
+            "alike; 0.8 = many quiet ports and a few hot ones)"},
+    {.name = "microbursts",
      .kind = SKIND_REAL,
-     .offset = TM(bursts_per_hour),
-     .max_d = 3600,
+     .offset = TM(microbursts_per_s),
+     .max_d = 100000,
      .has_default = 1,
-     .def_d = 2,
-     .doc = "mean rate of egress bursts (incast) per port; 0 disables bursts"},
-    {.name = "burst_duration",
-     .kind = SKIND_DURATION_MS,
-     .offset = TM(burst_duration_ms),
-     .min_u = 100,
-     .max_u = MS_PER_H,
+     .def_d = 50,
+     .doc = "microbursts per second at full load (they last microseconds to milliseconds and "
+            "show in the buffer watermark, not in rates); 0 disables them"},
+    {.name = "microburst_size",
+     .kind = SKIND_SIZE_BYTES,
+     .offset = TM(microburst_bytes),
+     .min_u = 64,
+     .max_u = 1ULL << 30,
      .has_default = 1,
-     .def_u = 20 * MS_PER_S,
-     .doc = "mean length of a burst"},
-    {.name = "burst_factor",
-     .kind = SKIND_REAL,
-     .offset = TM(burst_factor),
-     .min_d = 1,
-     .max_d = 100,
-     .has_default = 1,
-     .def_d = 3,
-     .doc = "offered egress load is multiplied by this during a burst; above line rate the "
-            "buffer fills"},
+     .def_u = 16 * 1024,
+     .doc = "scale of the queue a microburst builds (Pareto-distributed; grows as load / "
+            "(1 − load)); with `buffer.capacity` it sets how often bursts overflow and drop"},
     {.name = "packet_size",
      .kind = SKIND_SIZE_BYTES,
      .offset = TM(packet_size_bytes),
      .min_u = 64,
      .max_u = 9216,
      .has_default = 1,
-     .def_u = 800,
-     .doc = "mean frame size; packets = bytes / size"},
-    {.name = "rx_error_ratio",
+     .def_u = 1400,
+     .doc = "size of bulk frames; small 64-byte frames are mixed in at a fixed rate, so "
+            "bytes per packet grows with load"},
+    {.name = "error_ratio",
      .kind = SKIND_RATIO,
-     .offset = TM(rx_error_ratio),
+     .offset = TM(error_ratio),
      .max_d = 1,
      .has_default = 1,
-     .def_d = 1e-9,
-     .doc = "fraction of received frames counted as receive errors"},
+     .def_d = 1e-8,
+     .doc = "errored frames per frame, in each direction, on a bad host link"},
+    {.name = "bad_link_share",
+     .kind = SKIND_RATIO,
+     .offset = TM(bad_link_share),
+     .max_d = 1,
+     .has_default = 1,
+     .def_d = 0.05,
+     .doc = "share of host links that are bad (the others never see an error)"},
     {0}};
 
 static const struct skey link_keys[] = {
@@ -218,7 +228,17 @@ static const struct skey link_keys[] = {
             "\"port down\" alerts)"},
     {0}};
 
+static const char *const admin_states[] = {"up", "down", NULL};
+
 static const struct skey settings_keys[] = {
+    {.name = "admin",
+     .kind = SKIND_ENUM,
+     .offset = PS(admin_down),
+     .choices = admin_states,
+     .has_default = 1,
+     .def_enum = 0,
+     .doc = "administrative state: `down` is a port switched off on purpose (no traffic, "
+            "oper state down, not a failure, no alert)"},
     {.name = "speed",
      .kind = SKIND_SPEED_BPS,
      .offset = PS(speed_bps),
@@ -252,6 +272,28 @@ static const struct skey settings_keys[] = {
     {.name = "link", .kind = SKIND_MAPPING, .offset = PS(link), .sub = link_keys, .doc_inline = 1},
     {0}};
 
+#define RK(field) offsetof(struct reboot_keys, field)
+static const struct skey reboot_keys[] = {
+    {.name = "mtbf",
+     .kind = SKIND_DURATION_MS,
+     .offset = RK(mtbf_ms),
+     .zero_or_min_u = MS_PER_H,
+     .max_u = 10 * 365 * MS_PER_D,
+     .zero_means = "no random reboots",
+     .has_default = 1,
+     .def_u = 0,
+     .doc = "mean time between reboots; `0` = no random reboots (the device then reboots "
+            "every 30 days, at a time of its own: see "
+            "[SIMULATION.md](SIMULATION.md#reboots-and-uptime))"},
+    {.name = "duration",
+     .kind = SKIND_DURATION_MS,
+     .offset = RK(duration_ms),
+     .max_u = MS_PER_H,
+     .has_default = 1,
+     .def_u = 3 * 60 * MS_PER_S,
+     .doc = "time from the reboot until the ports come up (uptime counts from the reboot)"},
+    {0}};
+
 #define PK(field) offsetof(struct part_keys, field)
 static const struct skey part_keys[] = {
     {.name = "vendor",
@@ -266,6 +308,11 @@ static const struct skey part_keys[] = {
      .has_default = 1,
      .def_s = "generic",
      .doc = "shown on `switch_device_info`"},
+    {.name = "reboot",
+     .kind = SKIND_MAPPING,
+     .offset = PK(reboot),
+     .sub = reboot_keys,
+     .doc_inline = 1},
     {.name = "labels",
      .kind = SKIND_MAPPING,
      .offset = PK(labels),
@@ -386,18 +433,70 @@ static const struct skey top_keys[] = {
      .offset = TK(devices),
      .required = 1,
      .doc = "the devices, at least one"},
+    {.name = "links",
+     .kind = SKIND_LIST,
+     .offset = TK(links),
+     .doc = "the cables between device ports: `[DEVICE:PORT, DEVICE:PORT]` per link, or "
+            "`{fabric: {…}}` for a leaf-spine pattern (below); ports in no link face hosts"},
+    {0}};
+
+#define FS(field) offsetof(struct fabric_side_keys, field)
+static const struct skey fabric_side_keys[] = {
+    {.name = "template",
+     NAME_ROW,
+     .offset = FS(template_name),
+     .required = 1,
+     .doc = "the devices made from this template (of this file), in profile order"},
+    {.name = "ports",
+     NAME_ROW,
+     .offset = FS(ports),
+     .required = 1,
+     .doc = "pattern naming the ports used, with `{n}` / `{n:03}`"},
+    {.name = "first",
+     .kind = SKIND_U64,
+     .offset = FS(first),
+     .max_u = 1000000,
+     .has_default = 1,
+     .def_u = 1,
+     .doc = "number of the first port used"},
+    {0}};
+
+#define FK(field) offsetof(struct fabric_keys, field)
+static const struct skey fabric_keys[] = {
+    {.name = "lower",
+     .kind = SKIND_MAPPING,
+     .offset = FK(lower),
+     .sub = fabric_side_keys,
+     .required = 1,
+     .doc = "the lower tier (leaves): each device's ports go round-robin to the upper devices"},
+    {.name = "upper",
+     .kind = SKIND_MAPPING,
+     .offset = FK(upper),
+     .sub = fabric_side_keys,
+     .required = 1,
+     .doc = "the upper tier (spines): each device's ports serve the lower devices in order"},
+    {.name = "links_per_pair",
+     .kind = SKIND_U64,
+     .offset = FK(links_per_pair),
+     .min_u = 1,
+     .max_u = 64,
+     .has_default = 1,
+     .def_u = 1,
+     .doc = "parallel links between each lower and each upper device"},
     {0}};
 
 /* Values of a device's free-form labels. */
 static const struct skey label_value_row = {.name = "label", TEXT_ROW};
 
-const char *const profile_key_tables[] = {"profile",    "simulation",    "device", "template",
-                                          "port_group", "port_settings", NULL};
+const char *const profile_key_tables[] = {"profile",  "simulation",  "device",
+                                          "template", "port_group",  "port_settings",
+                                          "fabric",   "fabric_side", NULL};
 
 const struct skey *profile_keys(const char *table_name)
 {
     static const struct skey *const tables[] = {top_keys,      simulation_keys, device_keys,
-                                                template_keys, group_keys,      settings_keys};
+                                                template_keys, group_keys,      settings_keys,
+                                                fabric_keys,   fabric_side_keys};
     for (size_t i = 0; profile_key_tables[i]; i++)
         if (strcmp(profile_key_tables[i], table_name) == 0)
             return tables[i];
@@ -436,6 +535,7 @@ struct group {
 struct devparts {
     const char *vendor;
     const char *model;
+    struct reboot_keys reboot;
     const struct ynode *labels[2]; /* template's, then the device's own (later wins) */
     char labels_where[2][YWHERE_BYTES];
     const struct group *groups;
@@ -467,11 +567,20 @@ struct tmpl {
 };
 
 /* One file being walked. */
+/* A device this file stamped, and its template (NULL: none). */
+struct stamped {
+    size_t device;
+    const struct tmpl *tmpl;
+};
+
 struct pctx {
     struct loader *ld;
     struct port_spec defaults;
     struct tmpl *templates;
     struct strmap template_index;
+    struct stamped *dev_template; /* owned (xrealloc), freed by the file's loader */
+    size_t n_dev_template, cap_dev_template;
+    const struct tmpl *current_template;
 };
 
 #define CHECK(expr)     \
@@ -646,6 +755,7 @@ static int resolve_parts(struct pctx *c, const struct part_keys *pk, const char 
 {
     parts->vendor = pk->vendor;
     parts->model = pk->model;
+    parts->reboot = pk->reboot;
     if (pk->labels) {
         ywhere_key(parts->labels_where[slot], where, "labels");
         CHECK(check_labels(c, pk->labels, parts->labels_where[slot]));
@@ -876,11 +986,20 @@ static int stamp_devices(struct pctx *c, const struct device_keys *dk, const str
         }
         dev.vendor = parts->vendor;
         dev.model = parts->model;
+        dev.reboot_mtbf_ms = parts->reboot.mtbf_ms;
+        dev.boot_duration_ms = parts->reboot.duration_ms;
         dev.labels = e->labels;
         dev.n_labels = e->n_labels;
         dev.ports = e->ports;
         dev.n_ports = e->n_ports;
         fleet_add_device(ld->fleet, &dev);
+        if (c->n_dev_template == c->cap_dev_template) { /* geometric: linear loading */
+            c->cap_dev_template = c->cap_dev_template ? 2 * c->cap_dev_template : 64;
+            c->dev_template =
+                xrealloc(c->dev_template, c->cap_dev_template * sizeof(*c->dev_template));
+        }
+        c->dev_template[c->n_dev_template++] =
+            (struct stamped){ld->fleet->n_devices - 1, c->current_template};
         CHECK(add_costs(c, node, where, e, dev.name));
     }
     return 0;
@@ -908,6 +1027,7 @@ static int parse_device(struct pctx *c, const struct ynode *node, const char *wh
         parts.overrides[1] = NULL;
         dk.parts.vendor = parts.vendor;
         dk.parts.model = parts.model;
+        dk.parts.reboot = parts.reboot;
     }
     CHECK(schema_apply(&ld->sctx, node, where, device_keys, &dk));
     char w[YWHERE_BYTES];
@@ -928,6 +1048,7 @@ static int parse_device(struct pctx *c, const struct ynode *node, const char *wh
     struct entry e;
     memset(&e, 0, sizeof(e));
     CHECK(resolve_entry(c, t, &dk.parts, &parts, node, where, first_name, &e));
+    c->current_template = t;
     return stamp_devices(c, &dk, &parts, &e, node, where);
 }
 
@@ -984,6 +1105,202 @@ static int parse_templates(struct pctx *c, const struct ynode *node)
     return 0;
 }
 
+/* ---- links ------------------------------------------------------------------------------ */
+
+struct link_ctx {
+    struct pctx *c;
+    struct strmap devices; /* name -> fleet device index */
+    uint8_t *in_link;      /* per fleet-wide port index */
+};
+
+static long port_of(const struct device *dev, const char *name)
+{
+    for (size_t k = 0; k < dev->n_ports; k++)
+        if (strcmp(dev->ports[k].name, name) == 0)
+            return (long)(dev->first_port_index + k);
+    return -1;
+}
+
+/* Adds a link between two ports, or explains why it cannot be. */
+static int add_link(struct link_ctx *lc, const struct ynode *node, const char *where, size_t dev_a,
+                    long a, size_t dev_b, long b)
+{
+    struct loader *ld = lc->c->ld;
+    const struct device *da = &ld->fleet->devices[dev_a], *db = &ld->fleet->devices[dev_b];
+    const struct port *pa = &da->ports[(size_t)a - da->first_port_index];
+    const struct port *pb = &db->ports[(size_t)b - db->first_port_index];
+    char q1[YQUOTE_BYTES], q2[YQUOTE_BYTES];
+    if (dev_a == dev_b)
+        return yfail(ld->err, node, where, "a link joins two devices; both ends are on \"%s\"",
+                     yquote(q1, da->name));
+    const long ends[2] = {a, b};
+    const struct device *devs[2] = {da, db};
+    const struct port *ports[2] = {pa, pb};
+    for (int i = 0; i < 2; i++)
+        if (lc->in_link[ends[i]])
+            return yfail(ld->err, node, where, "port %s:%s is already in a link",
+                         yquote(q1, devs[i]->name), yquote(q2, ports[i]->name));
+    if (pa->spec->speed_bps != pb->spec->speed_bps)
+        return yfail(ld->err, node, where,
+                     "the ends' speeds differ: %s:%s is %llu b/s, %s:%s is %llu b/s",
+                     yquote(q1, da->name), pa->name, (unsigned long long)pa->spec->speed_bps,
+                     yquote(q2, db->name), pb->name, (unsigned long long)pb->spec->speed_bps);
+    lc->in_link[a] = lc->in_link[b] = 1;
+    fleet_add_link(ld->fleet, (size_t)a, (size_t)b);
+    return 0;
+}
+
+/* "DEVICE:PORT" (split at the first colon) -> device and port index. */
+static int parse_end(struct link_ctx *lc, const struct ynode *node, const char *where, size_t *dev,
+                     long *port)
+{
+    struct loader *ld = lc->c->ld;
+    CHECK(yexpect(ld->err, node, YNODE_SCALAR, where));
+    char q[YQUOTE_BYTES];
+    const char *colon = strchr(node->text, ':');
+    if (!colon || colon == node->text || !colon[1])
+        return yfail(ld->err, node, where, "expected DEVICE:PORT, got \"%s\"",
+                     yquote(q, node->text));
+    char name[SWITCHSIM_MAX_NAME_BYTES + 1];
+    size_t len = (size_t)(colon - node->text);
+    if (len > SWITCHSIM_MAX_NAME_BYTES)
+        return yfail(ld->err, node, where, "device name longer than %d bytes",
+                     SWITCHSIM_MAX_NAME_BYTES);
+    memcpy(name, node->text, len);
+    name[len] = '\0';
+    if (!strmap_get(&lc->devices, name, dev))
+        return yfail(ld->err, node, where, "unknown device \"%s\"", yquote(q, name));
+    *port = port_of(&ld->fleet->devices[*dev], colon + 1);
+    if (*port < 0) {
+        char q2[YQUOTE_BYTES];
+        return yfail(ld->err, node, where, "device \"%s\" has no port \"%s\"", yquote(q2, name),
+                     yquote(q, colon + 1));
+    }
+    return 0;
+}
+
+/* The devices this file stamped from template `name`, in order; NULL if it names none. */
+static size_t *devices_of_template(struct pctx *c, const char *name, size_t *n)
+{
+    size_t *out = xcalloc(c->n_dev_template ? c->n_dev_template : 1, sizeof(size_t));
+    *n = 0;
+    for (size_t i = 0; i < c->n_dev_template; i++)
+        if (c->dev_template[i].tmpl && strcmp(c->dev_template[i].tmpl->name, name) == 0)
+            out[(*n)++] = c->dev_template[i].device;
+    return out;
+}
+
+/* A fabric: lower device i's port p goes to upper device p mod n_upper, and is the
+ * (p div n_upper)-th link of that pair; upper device j's ports serve lower devices in
+ * order, links_per_pair each. */
+static int parse_fabric(struct link_ctx *lc, const struct ynode *node, const char *where)
+{
+    struct pctx *c = lc->c;
+    struct loader *ld = c->ld;
+    struct fabric_keys fk;
+    memset(&fk, 0, sizeof(fk));
+    schema_defaults(fabric_keys, &fk);
+    CHECK(schema_apply(&ld->sctx, node, where, fabric_keys, &fk));
+    const struct fabric_side_keys *sides[2] = {&fk.lower, &fk.upper};
+    static const char *const side_names[2] = {"lower", "upper"};
+    size_t *devs[2] = {NULL, NULL}, n[2] = {0, 0};
+    int rc = 0;
+    for (int s = 0; s < 2 && rc == 0; s++) {
+        char w[YWHERE_BYTES], q[YQUOTE_BYTES];
+        ywhere_key(w, where, side_names[s]);
+        const struct ynode *side = ymap_get(node, side_names[s]);
+        devs[s] = devices_of_template(c, sides[s]->template_name, &n[s]);
+        if (n[s] == 0)
+            rc = yfail(ld->err, ymap_get(side, "template"), w,
+                       "no device of this file uses template \"%s\"",
+                       yquote(q, sides[s]->template_name));
+        else
+            rc = check_pattern(c, ymap_get(side, "ports"), w, sides[s]->ports, 2);
+    }
+    for (size_t i = 0; rc == 0 && i < n[0]; i++) {
+        for (size_t p = 0; rc == 0 && p < n[1] * fk.links_per_pair; p++) {
+            size_t j = p % n[1], k = p / n[1];
+            size_t up_index = i * fk.links_per_pair + k;
+            char lname[EXPANDED_BYTES], uname[EXPANDED_BYTES], w[YWHERE_BYTES];
+            ywhere_key(w, where, "lower");
+            rc = expand_pattern(c, ymap_get(ymap_get(node, "lower"), "ports"), w, "port",
+                                fk.lower.ports, fk.lower.first + p, lname);
+            if (rc == 0) {
+                ywhere_key(w, where, "upper");
+                rc = expand_pattern(c, ymap_get(ymap_get(node, "upper"), "ports"), w, "port",
+                                    fk.upper.ports, fk.upper.first + up_index, uname);
+            }
+            if (rc < 0)
+                break;
+            const struct device *ld_dev = &ld->fleet->devices[devs[0][i]];
+            const struct device *ud_dev = &ld->fleet->devices[devs[1][j]];
+            long a = port_of(ld_dev, lname), b = port_of(ud_dev, uname);
+            char q1[YQUOTE_BYTES], q2[YQUOTE_BYTES];
+            if (a < 0 || b < 0) {
+                rc =
+                    yfail(ld->err, node, where,
+                          "the fabric needs port \"%s\" on %s, which it does not have "
+                          "(%llu lower and %llu upper devices, %llu links per pair)",
+                          yquote(q1, a < 0 ? lname : uname),
+                          yquote(q2, a < 0 ? ld_dev->name : ud_dev->name), (unsigned long long)n[0],
+                          (unsigned long long)n[1], (unsigned long long)fk.links_per_pair);
+                break;
+            }
+            rc = add_link(lc, node, where, devs[0][i], a, devs[1][j], b);
+        }
+    }
+    free(devs[0]);
+    free(devs[1]);
+    return rc;
+}
+
+static int parse_links(struct pctx *c, const struct ynode *list)
+{
+    struct loader *ld = c->ld;
+    struct link_ctx lc = {.c = c};
+    strmap_init(&lc.devices);
+    for (size_t d = 0; d < ld->fleet->n_devices; d++)
+        strmap_put(&lc.devices, ld->fleet->devices[d].name, d, NULL);
+    lc.in_link = xcalloc(ld->fleet->n_ports ? ld->fleet->n_ports : 1, 1);
+    for (size_t l = 0; l < ld->fleet->n_links; l++)
+        lc.in_link[ld->fleet->links[l].a] = lc.in_link[ld->fleet->links[l].b] = 1;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < list->n; i++) {
+        const struct ynode *item = list->items[i];
+        char w[YWHERE_BYTES];
+        ywhere_index(w, "links", i);
+        if (item->kind == YNODE_SEQUENCE) {
+            if (item->n != 2) {
+                rc = yfail(ld->err, item, w, "a link has two ends, [DEVICE:PORT, DEVICE:PORT]");
+                break;
+            }
+            size_t da = 0, db = 0;
+            long a = -1, b = -1;
+            char w0[YWHERE_BYTES], w1[YWHERE_BYTES];
+            ywhere_index(w0, w, 0);
+            ywhere_index(w1, w, 1);
+            rc = parse_end(&lc, item->items[0], w0, &da, &a);
+            if (rc == 0)
+                rc = parse_end(&lc, item->items[1], w1, &db, &b);
+            if (rc == 0)
+                rc = add_link(&lc, item, w, da, a, db, b);
+        } else if (item->kind == YNODE_MAPPING && item->n == 1 &&
+                   strcmp(item->pairs[0].key->text, "fabric") == 0) {
+            char wf[YWHERE_BYTES];
+            ywhere_key(wf, w, "fabric");
+            rc = yexpect(ld->err, item->pairs[0].value, YNODE_MAPPING, wf);
+            if (rc == 0)
+                rc = parse_fabric(&lc, item->pairs[0].value, wf);
+        } else {
+            rc = yfail(ld->err, item, w,
+                       "expected [DEVICE:PORT, DEVICE:PORT] or {fabric: {lower: …, upper: …}}");
+        }
+    }
+    free(lc.in_link);
+    strmap_cleanup(&lc.devices);
+    return rc;
+}
+
 static int parse_root(struct pctx *c, const struct ynode *root)
 {
     struct top_keys top;
@@ -1005,6 +1322,8 @@ static int parse_root(struct pctx *c, const struct ynode *root)
         ywhere_index(w, "devices", i);
         CHECK(parse_device(c, top.devices->items[i], w));
     }
+    if (top.links)
+        CHECK(parse_links(c, top.links));
     return 0;
 }
 
@@ -1033,6 +1352,7 @@ static int load_file(struct loader *ld, const char *path)
         strmap_init(&c.template_index);
         rc = parse_root(&c, root);
         strmap_cleanup(&c.template_index);
+        free(c.dev_template);
     }
     yfile_free(f);
     return rc;

@@ -20,11 +20,15 @@
 
 struct collectors {
     const struct fleet *fleet;
-    const struct port_spec **specs;  /* per fleet-wide port index */
-    struct expo_labels *port_labels; /* {device,port} */
-    struct expo_labels *port_info;   /* {device,port,speed,type,description} */
-    struct expo_labels *device_info; /* {device,vendor,model,<profile labels>} */
-    struct expo_labels build_labels; /* {version,revision} */
+    const struct port_spec **specs;    /* per fleet-wide port index */
+    struct expo_labels *port_labels;   /* {device,port} */
+    struct expo_labels *port_info;     /* {device,port,speed,type,description} */
+    struct expo_labels *device_info;   /* {device,vendor,model,<profile labels>} */
+    struct expo_labels *device_labels; /* {device} */
+    struct expo_labels *neighbor_info; /* {device,port,neighbor_device,neighbor_port}; len 0:
+                                        * the port is in no link */
+    size_t max_neighbor_info_len;
+    struct expo_labels build_labels;                     /* {version,revision} */
     struct expo_labels format_labels[EXPO_FORMAT_COUNT]; /* {format="text"}, ... */
     size_t max_port_labels_len;
     size_t max_port_info_len;
@@ -110,8 +114,34 @@ static void device_label_set(struct collectors *c, struct strbuf *sb, size_t d)
         values[3 + l] = dev->labels[l].value;
     }
     append_labels(sb, &c->device_info[d], names, values, n);
+    append_labels(sb, &c->device_labels[d], names, values, 1);
     free(names);
     free(values);
+}
+
+/* The device and port at each end of every link, for the other end's neighbour info. */
+static void neighbor_label_sets(struct collectors *c, struct strbuf *sb)
+{
+    const struct fleet *f = c->fleet;
+    size_t *dev_of = xcalloc(f->n_ports ? f->n_ports : 1, sizeof(size_t));
+    for (size_t d = 0; d < f->n_devices; d++)
+        for (size_t p = 0; p < f->devices[d].n_ports; p++)
+            dev_of[f->devices[d].first_port_index + p] = d;
+    static const char *const names[] = {"device", "port", "neighbor_device", "neighbor_port"};
+    for (size_t l = 0; l < f->n_links; l++) {
+        size_t ends[2] = {f->links[l].a, f->links[l].b};
+        for (int e = 0; e < 2; e++) {
+            const struct device *me = &f->devices[dev_of[ends[e]]];
+            const struct device *peer = &f->devices[dev_of[ends[1 - e]]];
+            const char *values[] = {me->name, me->ports[ends[e] - me->first_port_index].name,
+                                    peer->name,
+                                    peer->ports[ends[1 - e] - peer->first_port_index].name};
+            size_t len = append_labels(sb, &c->neighbor_info[ends[e]], names, values, 4);
+            if (len > c->max_neighbor_info_len)
+                c->max_neighbor_info_len = len;
+        }
+    }
+    free(dev_of);
 }
 
 struct collectors *collectors_new(const struct fleet *fleet, const struct build_info *build,
@@ -125,6 +155,8 @@ struct collectors *collectors_new(const struct fleet *fleet, const struct build_
     c->port_labels = xcalloc(n_ports, sizeof(*c->port_labels));
     c->port_info = xcalloc(n_ports, sizeof(*c->port_info));
     c->device_info = xcalloc(fleet->n_devices ? fleet->n_devices : 1, sizeof(*c->device_info));
+    c->device_labels = xcalloc(fleet->n_devices ? fleet->n_devices : 1, sizeof(*c->device_labels));
+    c->neighbor_info = xcalloc(n_ports, sizeof(*c->neighbor_info));
 
     struct strbuf sb;
     strbuf_init(&sb, n_ports * 128, SIZE_MAX / 2);
@@ -132,6 +164,7 @@ struct collectors *collectors_new(const struct fleet *fleet, const struct build_
         port_label_sets(c, &sb, &fleet->devices[d]);
         device_label_set(c, &sb, d);
     }
+    neighbor_label_sets(c, &sb);
     static const char *const build_names[] = {"version", "revision"};
     const char *build_values[] = {build->version, build->revision};
     append_labels(&sb, &c->build_labels, build_names, build_values, 2);
@@ -144,9 +177,12 @@ struct collectors *collectors_new(const struct fleet *fleet, const struct build_
     for (size_t i = 0; i < fleet->n_ports; i++) {
         point(&c->port_labels[i], c->label_text);
         point(&c->port_info[i], c->label_text);
+        point(&c->neighbor_info[i], c->label_text);
     }
-    for (size_t d = 0; d < fleet->n_devices; d++)
+    for (size_t d = 0; d < fleet->n_devices; d++) {
         point(&c->device_info[d], c->label_text);
+        point(&c->device_labels[d], c->label_text);
+    }
     point(&c->build_labels, c->label_text);
     for (int f = 0; f < EXPO_FORMAT_COUNT; f++)
         point(&c->format_labels[f], c->label_text);
@@ -162,6 +198,8 @@ void collectors_free(struct collectors *c)
     free(c->port_labels);
     free(c->port_info);
     free(c->device_info);
+    free(c->device_labels);
+    free(c->neighbor_info);
     free(c);
 }
 
@@ -179,18 +217,34 @@ static inline uint64_t port_value(enum quantity q, const struct port_state *st,
         return spec->speed_bps / 8;
     case Q_PORT_BUFFER_CAPACITY_BYTES:
         return spec->buffer_capacity_bytes;
+    case Q_PORT_ADMIN_UP:
+        return st->admin_up;
     case Q_PORT_BUFFER_LEVEL_BYTES:
-        return (uint64_t)st->buffer_level_bytes; /* whole bytes; the model is a fluid */
+        return st->buffer_level_bytes;
+    case Q_PORT_BUFFER_WATERMARK_BYTES:
+        return st->buffer_watermark_bytes;
     case Q_PORT_RX_PACKETS:
         return st->rx_packets;
     case Q_PORT_TX_PACKETS:
         return st->tx_packets;
     case Q_PORT_RX_BYTES:
-        return sim_rx_bytes(st, spec);
+        return st->rx_bytes;
     case Q_PORT_TX_BYTES:
-        return sim_tx_bytes(st, spec);
+        return st->tx_bytes;
+    case Q_PORT_RX_MULTICAST:
+        return st->rx_multicast_packets;
+    case Q_PORT_RX_BROADCAST:
+        return st->rx_broadcast_packets;
+    case Q_PORT_TX_MULTICAST:
+        return st->tx_multicast_packets;
+    case Q_PORT_TX_BROADCAST:
+        return st->tx_broadcast_packets;
     case Q_PORT_RX_ERRORS:
         return st->rx_errors;
+    case Q_PORT_RX_DISCARDS:
+        return st->rx_discards;
+    case Q_PORT_TX_ERRORS:
+        return st->tx_errors;
     case Q_PORT_TX_DROPS:
         return st->tx_drops;
     case Q_PORT_CARRIER_TRANSITIONS:
@@ -234,8 +288,24 @@ static int write_port_values(struct expo *w, enum quantity q, const struct port_
         PORT_LOOP(Q_PORT_SPEED_BYTES)
     case Q_PORT_BUFFER_CAPACITY_BYTES:
         PORT_LOOP(Q_PORT_BUFFER_CAPACITY_BYTES)
+    case Q_PORT_ADMIN_UP:
+        PORT_LOOP(Q_PORT_ADMIN_UP)
     case Q_PORT_BUFFER_LEVEL_BYTES:
         PORT_LOOP(Q_PORT_BUFFER_LEVEL_BYTES)
+    case Q_PORT_BUFFER_WATERMARK_BYTES:
+        PORT_LOOP(Q_PORT_BUFFER_WATERMARK_BYTES)
+    case Q_PORT_RX_MULTICAST:
+        PORT_LOOP(Q_PORT_RX_MULTICAST)
+    case Q_PORT_RX_BROADCAST:
+        PORT_LOOP(Q_PORT_RX_BROADCAST)
+    case Q_PORT_TX_MULTICAST:
+        PORT_LOOP(Q_PORT_TX_MULTICAST)
+    case Q_PORT_TX_BROADCAST:
+        PORT_LOOP(Q_PORT_TX_BROADCAST)
+    case Q_PORT_RX_DISCARDS:
+        PORT_LOOP(Q_PORT_RX_DISCARDS)
+    case Q_PORT_TX_ERRORS:
+        PORT_LOOP(Q_PORT_TX_ERRORS)
     case Q_PORT_RX_PACKETS:
         PORT_LOOP(Q_PORT_RX_PACKETS)
     case Q_PORT_TX_PACKETS:
@@ -295,6 +365,12 @@ static int collect_ports(struct expo *w, const struct scrape_ctx *ctx, void *use
             continue;
         if (expo_begin_family(w, &row->family) < 0)
             return -1;
+        if (row->quantity == Q_PORT_NEIGHBOR_INFO) { /* only ports in a link */
+            for (size_t i = run.lo; i < run.hi; i++)
+                if (c->neighbor_info[i].len && expo_sample_u64(w, &c->neighbor_info[i], 1) < 0)
+                    return -1;
+            continue;
+        }
         int info = row->family.type == METRIC_INFO;
         run.labels = info ? c->port_info : c->port_labels;
         run.line_max =
@@ -316,11 +392,29 @@ static int collect_devices(struct expo *w, const struct scrape_ctx *ctx, void *u
             continue;
         if (expo_begin_family(w, &row->family) < 0)
             return -1;
-        if (row->quantity != Q_DEVICE_INFO)
-            return expo_fail(w, "no per-device value for the family", row->family.name);
-        for (size_t d = ctx->sel.first_device; d < ctx->sel.end_device; d++)
-            if (expo_sample_u64(w, &c->device_info[d], 1) < 0)
+        uint64_t tick_ms = sim_tick_ms(ctx->sim);
+        for (size_t d = ctx->sel.first_device; d < ctx->sel.end_device; d++) {
+            const struct device_state *ds = sim_device(ctx->sim, d);
+            int rc;
+            switch (row->quantity) {
+            case Q_DEVICE_INFO:
+                rc = expo_sample_u64(w, &c->device_info[d], 1);
+                break;
+            case Q_DEVICE_BOOT_TIME_SECONDS:
+                rc = expo_sample_double(w, &c->device_labels[d],
+                                        (double)(ds->boot_tick * tick_ms) / 1000.0);
+                break;
+            case Q_DEVICE_UPTIME_SECONDS:
+                rc = expo_sample_double(w, &c->device_labels[d],
+                                        (double)((sim_tick(ctx->sim) - ds->boot_tick) * tick_ms) /
+                                            1000.0);
+                break;
+            default:
+                return expo_fail(w, "no per-device value for the family", row->family.name);
+            }
+            if (rc < 0)
                 return -1;
+        }
     }
     return 0;
 }

@@ -23,6 +23,7 @@ void fleet_free(struct fleet *fleet)
         return;
     arena_free(&fleet->arena);
     free(fleet->devices);
+    free(fleet->links);
     free(fleet);
 }
 
@@ -52,6 +53,15 @@ struct device *fleet_add_device(struct fleet *fleet, const struct device *dev)
     slot->first_port_index = fleet->n_ports;
     fleet->n_ports += dev->n_ports;
     return slot;
+}
+
+void fleet_add_link(struct fleet *fleet, size_t a, size_t b)
+{
+    if (fleet->n_links == fleet->cap_links) {
+        fleet->cap_links = fleet->cap_links ? fleet->cap_links * 2 : 16;
+        fleet->links = xrealloc(fleet->links, fleet->cap_links * sizeof(*fleet->links));
+    }
+    fleet->links[fleet->n_links++] = (struct fleet_link){a, b};
 }
 
 /* A per-process random key, so a profile cannot be crafted to make every name collide

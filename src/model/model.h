@@ -37,12 +37,12 @@ struct traffic_model {
     double peak_hour_utc;       /* hour of day (UTC) at which the daily cycle peaks, [0, 24) */
     double noise;               /* std deviation of the slow random variation, relative, 0..1 */
     uint64_t noise_period_ms;   /* correlation time of that variation */
-    double port_spread;         /* port means differ from `utilization` by up to +- this */
-    double bursts_per_hour;     /* mean rate of egress bursts (incast), per port */
-    uint64_t burst_duration_ms; /* mean burst length */
-    double burst_factor;        /* offered egress load multiplier during a burst, >= 1 */
-    uint64_t packet_size_bytes; /* mean frame size, 64..9216 */
-    double rx_error_ratio;      /* fraction of received frames counted as errors, 0..1 */
+    double port_spread;         /* log-normal sigma of per-port means; 0 = all equal */
+    double microbursts_per_s;   /* microbursts per second at full load (sub-tick) */
+    uint64_t microburst_bytes;  /* typical peak queue a microburst builds at 50% load */
+    uint64_t packet_size_bytes; /* size of bulk frames, 64..9216 */
+    double error_ratio;         /* errored frames per frame on a bad link */
+    double bad_link_share;      /* fraction of links that have errors at all, 0..1 */
 };
 
 struct link_model {
@@ -57,7 +57,7 @@ struct port_spec {
     const char *description; /* free text; never NULL, may be "" */
     uint64_t speed_bps;      /* line rate */
     uint64_t buffer_capacity_bytes;
-    uint64_t buffer_drain_ms; /* time a full buffer takes to empty with no offered load */
+    int admin_down; /* administratively down: never up, no traffic, not a failure */
     struct traffic_model traffic;
     struct link_model link;
 };
@@ -80,14 +80,25 @@ struct device {
     size_t n_labels;
     struct port *ports;
     size_t n_ports;
-    size_t first_port_index; /* fleet-wide index of ports[0] */
+    size_t first_port_index;   /* fleet-wide index of ports[0] */
+    uint64_t reboot_mtbf_ms;   /* mean time between reboots; 0 = once a year */
+    uint64_t boot_duration_ms; /* ports stay down this long after a reboot */
+};
+
+/* A cable between two ports, by fleet-wide port index; `a` is the end named first, whose
+ * link settings (mtbf, mttr, state) the link uses. A port is in at most one link. */
+struct fleet_link {
+    size_t a, b;
 };
 
 struct fleet {
     struct device *devices;
     size_t n_devices;
     size_t cap_devices;
-    size_t n_ports;   /* sum of devices[i].n_ports */
+    size_t n_ports; /* sum of devices[i].n_ports */
+    struct fleet_link *links;
+    size_t n_links;
+    size_t cap_links;
     uint64_t tick_ms; /* simulation step */
     int tick_set;     /* a profile named the tick (conflicts are errors) */
     uint64_t seed;
@@ -112,6 +123,8 @@ const char *fleet_strndup(struct fleet *fleet, const char *s, size_t len);
 /* Appends a device (copied shallowly; its strings/arrays must be fleet-owned, and may be
  * shared with other devices) and assigns first_port_index. Returns the stored device. */
 struct device *fleet_add_device(struct fleet *fleet, const struct device *dev);
+/* Appends a link (ends checked by the caller). */
+void fleet_add_link(struct fleet *fleet, size_t a, size_t b);
 
 /* A set of strings (borrowed pointers) for duplicate detection. */
 struct strset {

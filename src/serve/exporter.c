@@ -74,7 +74,8 @@ static uint64_t slice_ticks_locked(const struct exporter *e)
 static void publish_clock_locked(struct exporter *e)
 {
     const struct sim *sim = e->world->sim;
-    __atomic_store_n(&e->pub_start_ms, sim_start_ms(sim), __ATOMIC_RELAXED);
+    __atomic_store_n(&e->pub_start_ms, (int64_t)0,
+                     __ATOMIC_RELAXED); /* ticks count from the epoch */
     __atomic_store_n(&e->pub_tick_ms, sim_tick_ms(sim), __ATOMIC_RELAXED);
     __atomic_store_n(&e->pub_slice_ticks, slice_ticks_locked(e), __ATOMIC_RELAXED);
     __atomic_store_n(&e->pub_tick, sim_tick(sim), __ATOMIC_RELEASE);
@@ -185,8 +186,8 @@ static int not_ready(struct exporter *e, int64_t now_ms, struct errbuf *err)
                           "again when it catches up",
                           (long long)(tick_time_ms - now_ms));
     if (target > tick + __atomic_load_n(&e->pub_slice_ticks, __ATOMIC_RELAXED))
-        return errbuf_set(err, "catching up: tick %llu of %llu (%.1f%%)", (unsigned long long)tick,
-                          (unsigned long long)target, 100.0 * (double)tick / (double)target);
+        return errbuf_set(err, "catching up: %llu ticks behind",
+                          (unsigned long long)(target - tick));
     return 0;
 }
 
@@ -435,10 +436,9 @@ void exporter_reload_world(struct exporter *e, struct world *next, size_t *carri
     struct world *old = exporter_world(e);
     long *map = world_port_map(next, old, carried);
     pthread_mutex_lock(&e->lock);
+    /* Values are a function of (profile, seed, tick): a port the new profile models alike
+     * continues exactly, with nothing to copy. */
     sim_advance_to(next->sim, sim_tick(old->sim));
-    for (size_t i = 0; i < next->fleet->n_ports; i++)
-        if (map[i] >= 0)
-            sim_carry_port(next->sim, i, old->sim, (size_t)map[i]);
     e->world = next;
     drop_bodies_locked(e);
     publish_clock_locked(e);
@@ -489,7 +489,7 @@ static void *ticker_main(void *arg)
         exporter_advance(e, now);
         pthread_mutex_lock(&e->lock);
         int64_t tick_ms = (int64_t)sim_tick_ms(e->world->sim);
-        int64_t start_ms = sim_start_ms(e->world->sim);
+        int64_t start_ms = 0; /* ticks count from the epoch */
         pthread_mutex_unlock(&e->lock);
         /* Sleep until just after the next tick boundary. */
         int64_t since = now - start_ms;

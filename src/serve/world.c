@@ -11,17 +11,12 @@ static int cmp_name(const void *a, const void *b)
     return strcmp(((const struct world_name *)a)->name, ((const struct world_name *)b)->name);
 }
 
-struct world *world_new(struct fleet *fleet, const struct world_params *params)
-{
-    return world_new_at(fleet, params, 0);
-}
-
 struct world *world_new_at(struct fleet *fleet, const struct world_params *params, uint64_t tick)
 {
     struct world *w = xcalloc(1, sizeof(*w));
     w->params = *params;
     w->fleet = fleet;
-    w->sim = sim_new_at(fleet, params->seed, params->start_ms, tick);
+    w->sim = sim_new(fleet, params->seed, tick);
     w->collectors = collectors_new(fleet, &params->build, params->process_start_ms);
     registry_init(&w->reg);
     collectors_register(w->collectors, &w->reg);

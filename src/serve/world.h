@@ -24,7 +24,6 @@
 
 struct world_params {
     uint64_t seed;
-    int64_t start_ms;         /* simulation tick 0, ms since the epoch */
     int64_t process_start_ms; /* for switchsim_start_time_seconds */
     struct build_info build;  /* strings borrowed; must outlive the world */
 };
@@ -44,9 +43,8 @@ struct world {
     int refs;                           /* atomic */
 };
 
-/* Takes ownership of the fleet. Returns a world with one reference, its simulation at
- * tick 0 (world_new) or started directly at `tick` (world_new_at, for a reload). */
-struct world *world_new(struct fleet *fleet, const struct world_params *params);
+/* Takes ownership of the fleet. Returns a world with one reference, its simulation
+ * positioned directly at `tick` (ticks count from the epoch; nothing is replayed). */
 struct world *world_new_at(struct fleet *fleet, const struct world_params *params, uint64_t tick);
 void world_retain(struct world *w);
 void world_release(struct world *w); /* NULL is a no-op */

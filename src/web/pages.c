@@ -65,7 +65,7 @@ static void landing_config(struct strbuf *sb, const struct world *w,
                            const struct exporter_options *eo, const struct page_info *info)
 {
     char start[40];
-    format_time(w->params.start_ms, start, sizeof(start));
+    format_time(w->params.process_start_ms, start, sizeof(start));
     strbuf_puts(sb, "<h2>Configuration</h2>\n<table>\n<tr><td>profiles</td><td>");
     for (size_t i = 0; i < info->n_profiles; i++) {
         strbuf_puts(sb, i ? ", " : "");
@@ -144,16 +144,16 @@ static void config_port(struct strbuf *sb, const struct port *port)
     strbuf_puts(sb, "\n        description: ");
     yaml_string(sb, s->description);
     strbuf_appendf(sb,
-                   "\n        buffer: {capacity_bytes: %" PRIu64 ", drain_time_ms: %" PRIu64 "}\n"
+                   "\n        admin: %s\n        buffer: {capacity_bytes: %" PRIu64 "}\n"
                    "        traffic: {utilization: %g, daily_swing: %g, peak_hour: %g, noise: %g, "
-                   "noise_period_ms: %" PRIu64 ", port_spread: %g, bursts_per_hour: %g, "
-                   "burst_duration_ms: %" PRIu64 ", burst_factor: %g, packet_size_bytes: %" PRIu64
-                   ", rx_error_ratio: %g}\n"
+                   "noise_period_ms: %" PRIu64 ", port_spread: %g, microbursts_per_s: %g, "
+                   "microburst_bytes: %" PRIu64 ", packet_size_bytes: %" PRIu64
+                   ", error_ratio: %g, bad_link_share: %g}\n"
                    "        link: {mtbf_ms: %" PRIu64 ", mttr_ms: %" PRIu64 ", state: %s}\n",
-                   s->buffer_capacity_bytes, s->buffer_drain_ms, t->utilization, t->daily_swing,
-                   t->peak_hour_utc, t->noise, t->noise_period_ms, t->port_spread,
-                   t->bursts_per_hour, t->burst_duration_ms, t->burst_factor, t->packet_size_bytes,
-                   t->rx_error_ratio, s->link.mtbf_ms, s->link.mttr_ms, pins[s->link.pin]);
+                   s->admin_down ? "down" : "up", s->buffer_capacity_bytes, t->utilization,
+                   t->daily_swing, t->peak_hour_utc, t->noise, t->noise_period_ms, t->port_spread,
+                   t->microbursts_per_s, t->microburst_bytes, t->packet_size_bytes, t->error_ratio,
+                   t->bad_link_share, s->link.mtbf_ms, s->link.mttr_ms, pins[s->link.pin]);
 }
 
 char *pages_config(const struct world *w, const struct exporter_options *eo, size_t *len)
@@ -162,7 +162,7 @@ char *pages_config(const struct world *w, const struct exporter_options *eo, siz
     struct strbuf sb;
     strbuf_init(&sb, 16384, PAGE_MAX_BYTES);
     char start[40];
-    format_time(w->params.start_ms, start, sizeof(start));
+    format_time(w->params.process_start_ms, start, sizeof(start));
     strbuf_appendf(&sb,
                    "# The loaded profiles as resolved: templates, port groups and overrides\n"
                    "# applied, units in the key names. Not a profile to load back.\n"
@@ -179,6 +179,8 @@ char *pages_config(const struct world *w, const struct exporter_options *eo, siz
         yaml_string(&sb, dev->vendor);
         strbuf_puts(&sb, "\n    model: ");
         yaml_string(&sb, dev->model);
+        strbuf_appendf(&sb, "\n    reboot: {mtbf_ms: %" PRIu64 ", duration_ms: %" PRIu64 "}",
+                       dev->reboot_mtbf_ms, dev->boot_duration_ms);
         strbuf_puts(&sb, "\n    labels: {");
         for (size_t l = 0; l < dev->n_labels; l++) {
             strbuf_appendf(&sb, "%s%s: ", l ? ", " : "", dev->labels[l].name);

@@ -30,9 +30,12 @@ from test_prometheus import Prometheus, finish, setup_failed  # noqa: E402
 
 BASE_PROFILE = os.path.join(HERE, "e2e.yaml")
 # The edit a reload brings: one more device, and a surviving port with a new description.
-ADDED_DEVICE = """
-  - name: leaf9
-    template: leaf
+# A device outside the fabric: values are a function of (profiles, seed, tick), so adding
+# it leaves every other device's history, and so every counter, exactly as it was (a device
+# joining the fabric would change where traffic goes, and so the fabric's history).
+ADDED_DEVICE = """  - name: leaf9
+    port_groups:
+      - {name: "Ethernet{n}", count: 6, speed: 25G, type: SFP28}
 """
 
 
@@ -138,8 +141,10 @@ def run_checks(binary, prom, sim, profile, results):
         assert wait_for(lambda: prom.query(rx), 30, 0.5)
         before = {(s["metric"]["device"], s["metric"]["port"]): float(s["value"][1])
                   for s in prom.query(rx)}
-        with open(profile, "a") as f:
-            f.write(ADDED_DEVICE)
+        with open(profile) as f:
+            text = f.read()
+        with open(profile, "w") as f:  # the device list ends where the links begin
+            f.write(text.replace("\nlinks:\n", "\n" + ADDED_DEVICE + "links:\n", 1))
         status, text = post(sim, "/-/reload")
         assert status == 200, (status, text)
         assert wait_for(lambda: len(targets()) == len(want) + 1 and

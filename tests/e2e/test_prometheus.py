@@ -229,8 +229,11 @@ def run_checks(binary, prom, sim, grafana, results):
 
     def series_count():
         # What the profile implies, plus switchsim_http_requests_total: one series per
-        # (handler, code) answered so far, which no profile can know.
-        want = expected_series(binary)
+        # (handler, code) answered so far, which no profile can know. --check-config counts
+        # a neighbour series for every port (a bound); only the ports in a link have one.
+        ports = prom.scalar('count(switch_port_info{job="switchsim"})')
+        linked = prom.scalar('count(switch_port_neighbor_info{job="switchsim"})')
+        want = expected_series(binary) - int(ports - linked)
         requests = prom.scalar('count(switchsim_http_requests_total{job="switchsim"})')
         assert requests >= 1
         assert prom.scalar('scrape_samples_scraped{job="switchsim"}') == want + requests
@@ -305,10 +308,32 @@ def run_checks(binary, prom, sim, grafana, results):
         assert len(up) == len(util) - 1, "one port (the pinned one) should be idle: %r" % util
         assert all(0.1 < u < 0.95 for u in up), util
 
+    def links_agree():
+        # Both ends of every link, found from the neighbour family in Prometheus: the rate
+        # one end transmits is the rate the other receives (within 1 %; the difference is
+        # scrape timing), at one evaluation time for all series.
+        nb = prom.query('switch_port_neighbor_info{job="switchsim"}')
+        assert len(nb) == 12, nb  # 6 links, two ends each
+        at = time.time() - 2
+        def rates(metric):
+            res = prom.api("/api/v1/query", query='rate(%s{job="switchsim"}[20s])' % metric,
+                           time="%.3f" % at)["result"]
+            return {(r["metric"]["device"], r["metric"]["port"]): float(r["value"][1]) for r in res}
+        for unit in ("bytes", "packets"):
+            tx, rx = rates("switch_port_tx_%s_total" % unit), rates("switch_port_rx_%s_total" % unit)
+            for n in nb:
+                m = n["metric"]
+                sent = tx[(m["device"], m["port"])]
+                got = rx[(m["neighbor_device"], m["neighbor_port"])]
+                assert sent > 0, (m, sent)
+                assert abs(sent - got) <= 0.01 * sent, (unit, m, sent, got)
+
     check("target up, scraped without errors", target_up)
     check("timestamps accepted (no out-of-bounds, out-of-order or duplicate samples)",
           timestamps_accepted)
     check("stored series equal what the profile implies", series_count)
+    check("both ends of every link (found by switch_port_neighbor_info) agree: rate(tx) = "
+          "rate(rx) of the far end within 1 %", links_agree)
     check("the pinned-down port fires SwitchPortDown and nothing else fires",
           only_port_down_fires)
     # After the alert wait, so the rules' 1m windows are full of samples: rate() divides by

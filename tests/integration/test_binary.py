@@ -249,7 +249,7 @@ def bad_profile_exit_2_with_position(binary, wrapper):
 def check_config_ok(binary, wrapper):
     rc, out, err = run(binary, ["--check-config", "--profile", DEFAULT], wrapper=wrapper)
     assert rc == 0, err
-    assert out == "switchsim: profiles OK: 6 devices, 272 ports, 5195 series\n", out
+    assert out == "switchsim: profiles OK: 6 devices, 272 ports, 7655 series\n", out
     with tempfile.TemporaryDirectory() as tmp:
         one = os.path.join(tmp, "one.yaml")
         with open(one, "w") as f:
@@ -336,20 +336,21 @@ def gzip_body_is_identity_body_compressed(binary, wrapper):
 
 @test
 def w2_fleet_response_passes_promtool(binary, wrapper):
-    """1,000 devices x 64 ports, every family: 1,217,021 series, about 110 MB."""
+    """1,000 devices x 64 ports, every family: 1,731,021 series, about 160 MB."""
     with Switchsim(binary, ["--profile", W2] + LISTEN, wrapper) as s:
         status, headers, body = s.get()
         assert status == 200
         promtool_check(body)
         runs, helps, types = family_runs(body.decode())
+        # every family once; switch_port_neighbor_info has no samples here (no links)
+        assert len(runs) == len(set(runs)) == 44, runs
         # switchsim_http_requests_total has a series per (handler, code) seen so far
-        assert len(runs) == len(set(runs)) == 34, runs
         requests = body.count(b"\nswitchsim_http_requests_total{")
-        assert body.count(b"\n") == 1217021 + requests + 2 * 34
+        assert body.count(b"\n") == 1731021 + requests + 2 * 45
         status, headers, packed = s.get(headers={"Accept-Encoding": "gzip"})
         plain = gzip.decompress(packed)
         requests = plain.count(b"\nswitchsim_http_requests_total{")
-        assert plain.count(b"\n") == 1217021 + requests + 2 * 34
+        assert plain.count(b"\n") == 1731021 + requests + 2 * 45
         assert s.stop() == 0
 
 
@@ -358,7 +359,7 @@ def port_family_selection(binary, wrapper):
     fams = "switch_port_buffer_level_bytes,switch_port_rx_packets_total,switch_port_link_up"
     rc, out, err = run(binary, ["--check-config", "--profile", DEFAULT,
                                 "--metrics.port-families", fams], wrapper=wrapper)
-    assert rc == 0 and out == "switchsim: profiles OK: 6 devices, 272 ports, 843 series\n", out
+    assert rc == 0 and out == "switchsim: profiles OK: 6 devices, 272 ports, 855 series\n", out
     with Switchsim(binary, ["--profile", DEFAULT, "--metrics.port-families", fams] + LISTEN,
                    wrapper) as s:
         body = s.get()[2]
@@ -368,7 +369,7 @@ def port_family_selection(binary, wrapper):
             "switch_port_link_up", "switch_port_buffer_level_bytes",
             "switch_port_rx_packets_total"], runs
         samples = parse_samples(body.decode())
-        assert len([k for k in samples if k[0] != "switchsim_http_requests_total"]) == 843
+        assert len([k for k in samples if k[0] != "switchsim_http_requests_total"]) == 855
         assert s.stop() == 0
     rc, out, err = run(binary, ["--metrics.port-families", "switch_port_nope"], wrapper=wrapper)
     assert rc == 2 and 'unknown family "switch_port_nope"' in err, err
@@ -492,19 +493,18 @@ def sigterm_ends_a_hanging_profile_load(binary, wrapper):
 
 
 @test
-def catch_up_serves_health_and_ends_on_sigterm(binary, wrapper):
-    """A year of catch-up from --start-time takes minutes; meanwhile the listener is open:
-    /-/healthy 200, /-/ready and /metrics 503 with the progress; SIGTERM ends it within a
-    second, in order (exit 0)."""
+def start_positions_directly_and_ignores_start_time(binary, wrapper):
+    """Values are a function of the wall-clock tick: a process starts at the current tick
+    with nothing to replay, ready at once; --start-time (a year back) only logs a warning
+    and changes nothing; SIGTERM ends it within a second (exit 0)."""
     year_ago = str(int(time.time()) - 365 * 86400)
     with Switchsim(binary, ["--profile", DEFAULT, "--start-time", year_ago] + LISTEN,
-                   wrapper, wait_ready=False) as s:
+                   wrapper) as s:
         assert s.get("/-/healthy")[0] == 200
-        status, headers, body = s.get("/-/ready")
-        assert status == 503 and headers["Retry-After"] == "1", (status, headers)
-        assert re.fullmatch(rb"catching up: tick \d+ of \d+ \(\d+\.\d%\)\n", body), body
-        status, _, body = s.get("/metrics")
-        assert status == 503 and body.startswith(b"catching up: tick "), (status, body)
+        status, _, body = s.get("/-/ready")
+        assert status == 200, (status, body)
+        assert s.get("/metrics")[0] == 200
+        assert "--start-time has no effect" in s.stderr(), s.stderr()
         t0 = time.monotonic()
         rc = s.stop(timeout=5)
         assert rc == 0 and time.monotonic() - t0 < 1.0, (rc, time.monotonic() - t0)
