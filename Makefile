@@ -99,7 +99,7 @@ run:
 check:
 	@scripts/deps.sh test
 	@$(MAKE) --no-print-directory format-check layers tidy config-check install-check \
-	  grafana-check test e2e asan tsan valgrind docker-test
+	  grafana-check test e2e asan tsan valgrind fuzz-replay docker-test
 	@echo "make check: all suites passed"
 
 deps:
