@@ -54,7 +54,7 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fr
 
 .PHONY: all run deps deps-test check test unit integration asan valgrind format format-check \
         tidy install uninstall clean e2e config-check bench bench-tools layers tsan \
-        install-check man grafana-check dashboard-previews docker-test fuzz fuzz-replay FORCE
+        install-check man grafana-check dashboard-previews docker-test fuzz fuzz-replay soak FORCE
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/switchsim
@@ -269,3 +269,8 @@ fuzz: $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_TARGETS))
 	    -artifact_prefix=$(FUZZ_BUILD)/crashes/$$t- $(FUZZ_BUILD)/work/$$t tests/fuzz/corpus/$$t \
 	    || { echo "fuzz: $$t crashed; input in $(FUZZ_BUILD)/crashes/"; exit 1; }; done
 	@echo "fuzz: no crashes; crash directory $(FUZZ_BUILD)/crashes/"
+
+# The real binary under a bounded mixed load for SOAK_SECONDS (docs/SOAK.md; not in make check).
+SOAK_SECONDS ?= 600
+soak: all
+	SOAK_SECONDS=$(SOAK_SECONDS) /usr/bin/python3 tests/soak/soak.py $(RUN_BINARY) bench/profiles/w2.yaml
