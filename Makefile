@@ -54,7 +54,8 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fr
 
 .PHONY: all run deps deps-test check test unit integration asan valgrind format format-check \
         tidy install uninstall clean e2e config-check bench bench-tools layers tsan \
-        install-check man grafana-check kubernetes-check dashboard-previews docker-test FORCE
+        install-check man grafana-check kubernetes-check dashboard-previews docker-test fuzz \
+        fuzz-replay soak FORCE
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/switchsim
@@ -99,7 +100,7 @@ run:
 check:
 	@scripts/deps.sh test
 	@$(MAKE) --no-print-directory format-check layers tidy config-check install-check \
-	  grafana-check kubernetes-check test e2e asan tsan valgrind docker-test
+	  grafana-check kubernetes-check test e2e asan tsan valgrind fuzz-replay docker-test
 	@echo "make check: all suites passed"
 
 deps:
@@ -191,7 +192,7 @@ bench:
 	@/usr/bin/python3 bench/backfill_bench.py --binary $(BUILD)/switchsim --doc docs/PERFORMANCE.md
 
 # ---- style -------------------------------------------------------------------------------
-FORMAT_FILES = $(wildcard src/*/*.c src/*/*.h tests/*.c tests/*.h bench/*.c)
+FORMAT_FILES = $(wildcard src/*/*.c src/*/*.h tests/*.c tests/*.h tests/fuzz/*.c bench/*.c)
 format:
 	clang-format -i $(FORMAT_FILES)
 format-check:
@@ -251,3 +252,33 @@ clean:
 	rm -rf build
 
 -include $(wildcard $(BUILD)/*/*.d)
+
+# ---- fuzzing (docs/FUZZING.md) -------------------------------------------------------------
+# libFuzzer targets built by Debian's clang with ASan+UBSan; `make fuzz` mutates each for
+# FUZZ_SECONDS, `make fuzz-replay` runs each once over its committed corpus (tests/fuzz/corpus/).
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD   := build/fuzz
+FUZZ_FLAGS   := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SRCS    := $(filter-out src/app/main.c,$(SRCS))
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRCS)
+	@mkdir -p $(dir $@)
+	$(QUIET_CC)$(FUZZ_CC) $(DEFS) -Isrc -O1 -g $(FUZZ_FLAGS) $(PKG_CFLAGS) -o $@ $< $(FUZZ_SRCS) \
+	  $(PKG_LIBS)
+fuzz-replay: $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_TARGETS))
+	@for t in $(FUZZ_TARGETS); do \
+	  $(FUZZ_BUILD)/fuzz_$$t -runs=0 tests/fuzz/corpus/$$t >$(FUZZ_BUILD)/$$t.replay.log 2>&1 \
+	    || { cat $(FUZZ_BUILD)/$$t.replay.log; exit 1; }; echo "fuzz-replay: $$t OK"; done
+fuzz: $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_TARGETS))
+	@mkdir -p $(FUZZ_BUILD)/crashes $(FUZZ_BUILD)/work
+	@for t in $(FUZZ_TARGETS); do mkdir -p $(FUZZ_BUILD)/work/$$t; \
+	  $(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -dict=tests/fuzz/$$t.dict \
+	    -artifact_prefix=$(FUZZ_BUILD)/crashes/$$t- $(FUZZ_BUILD)/work/$$t tests/fuzz/corpus/$$t \
+	    || { echo "fuzz: $$t crashed; input in $(FUZZ_BUILD)/crashes/"; exit 1; }; done
+	@echo "fuzz: no crashes; crash directory $(FUZZ_BUILD)/crashes/"
+
+# The real binary under a bounded mixed load for SOAK_SECONDS (docs/SOAK.md; not in make check).
+SOAK_SECONDS ?= 600
+soak: all
+	SOAK_SECONDS=$(SOAK_SECONDS) /usr/bin/python3 tests/soak/soak.py $(RUN_BINARY) bench/profiles/w2.yaml
