@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """End-to-end, history: `switchsim backfill` writes two hours of the default profile at a 15 s
 step, promtool turns it into blocks, and Debian's Prometheus starts on those blocks while it
-scrapes a live switchsim with the same profile, seed and --start-time. Checks, through the
+scrapes a live switchsim with the same profile and seed. Checks, through the
 Prometheus HTTP API: range queries over the backfilled part equal the backfilled values; the
 live part equals what backfill writes for the same ticks; at the boundary no series has a
 duplicate or overlapping sample, and the gap is no longer than one step plus the time the
@@ -9,7 +9,7 @@ set-up took (backfill, promtool, Prometheus start), which the test measures.
 
 The backfill carries the job and instance labels Prometheus gives the live target (--label), so
 the blocks and the scrapes are one series. Until the simulation's ticks are anchored to the epoch, a live process's values depend on its
---start-time: the live process and both backfills get the same --start-time (START below).
+--start-time: passed to all three (START below); it has no effect since ticks count from the epoch.
 
 Usage: test_backfill.py --binary build/switchsim
 Closes with "e2e-backfill: N passed, N failed"; bounded well under 60 s.
