@@ -157,6 +157,14 @@ static int apply_listen(struct options *o, const char *arg, struct errbuf *err)
                                     err);
 }
 
+static int apply_admin_api(struct options *o, const char *arg, struct errbuf *err)
+{
+    (void)arg;
+    (void)err;
+    o->enable_admin_api = 1;
+    return 0;
+}
+
 static int apply_lifecycle(struct options *o, const char *arg, struct errbuf *err)
 {
     (void)arg;
@@ -323,6 +331,9 @@ static const struct cli_flag flags[] = {
      "HOST:PORT, [IPV6]:PORT, or :PORT for all interfaces", apply_listen},
     {"web.config.file", 0, "FILE", NULL, "none: plain HTTP, no authentication",
      "TLS and basic authentication, in the Prometheus exporter-toolkit format", apply_web_config},
+    {"web.enable-admin-api", 0, NULL, NULL, NULL,
+     "the fault API under /api/v1/ (docs/INCIDENTS.md); behind --web.config.file's auth",
+     apply_admin_api},
     {"web.enable-lifecycle", 0, NULL, NULL, NULL,
      "reload the profiles on POST or PUT /-/reload (SIGHUP always does)", apply_lifecycle},
     {"web.sd-address", 0, "ADDR", NULL, "the Host of each /sd request",

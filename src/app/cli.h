@@ -37,6 +37,7 @@ struct options {
     uint64_t families;              /* catalog rows to expose (metrics/catalog.h) */
     struct http_limits http_limits; /* --web.* limits (web/http.h) */
     int enable_lifecycle;           /* POST /-/reload */
+    int enable_admin_api;           /* the fault API, /api/v1/ */
     const char *sd_address;         /* --web.sd-address; NULL = each request's Host */
     const char *web_config_file;    /* --web.config.file; NULL = plain HTTP, no auth */
     struct shard_spec shard;        /* --shard I/N; {0, 1}: every device */

@@ -141,6 +141,7 @@ static int run(const struct options *opts, const struct web_config *web, const c
         .sd_address = opts->sd_address,
         .web = web,
         .reload = opts->enable_lifecycle ? reload_profiles : NULL,
+        .admin_api = opts->enable_admin_api,
         .reload_ctx = &reloader};
     struct http_server *srv = NULL;
     if (exporter_start_ticker(exporter, &err) < 0) {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "metrics/catalog.h"
+#include "model/fault.h"
 #include "model/model.h"
 
 /* " " + a 20-digit value (or a 32-byte double) + " " + a 20-byte timestamp + "\n". */
@@ -78,6 +79,10 @@ void catalog_budget(uint64_t families, struct profile_budget *out)
             if (row->dim == DIM_REQUESTS)
                 out->fixed_body_bytes += CATALOG_MAX_REQUEST_SERIES *
                                          (strlen(row->family.name) + 64 + SAMPLE_TAIL_BYTES);
+            if (row->dim == DIM_FAULTS) /* id, kind, source and a DEVICE:PORT target */
+                out->fixed_body_bytes +=
+                    FAULT_MAX * (strlen(row->family.name) + 128 +
+                                 4 * (2 * SWITCHSIM_MAX_NAME_BYTES + 1) + SAMPLE_TAIL_BYTES);
             break;
         }
     }

@@ -142,6 +142,9 @@ const struct metric_def catalog_rows[] = {
     {COUNTER("switchsim_http_requests_total", "",
              "HTTP requests answered, by handler (route) and status code."),
      SCOPE_SELF, Q_SELF_HTTP_REQUESTS, DIM_REQUESTS},
+    {GAUGE("switchsim_fault_active", "",
+           "1 for each fault (fault API or scenario) in effect at this tick; for annotations."),
+     SCOPE_SELF, Q_SELF_FAULT_ACTIVE, DIM_FAULTS},
     {COUNTER("process_cpu_seconds_total", "seconds",
              "Total user and system CPU time spent in seconds."),
      SCOPE_SELF, Q_PROCESS_CPU_SECONDS, DIM_NONE},
@@ -172,7 +175,7 @@ uint64_t catalog_row_series(const struct metric_def *row)
 {
     if (row->dim == DIM_FORMAT)
         return EXPO_FORMAT_COUNT;
-    if (row->dim == DIM_REQUESTS)
+    if (row->dim == DIM_REQUESTS || row->dim == DIM_FAULTS)
         return 0; /* as many as seen: not part of the counts a profile implies */
     return row->family.type == METRIC_STATESET ? row->family.n_states : 1;
 }

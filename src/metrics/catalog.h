@@ -68,6 +68,7 @@ enum quantity {
     Q_PROCESS_RESIDENT_BYTES,
     Q_PROCESS_START_TIME_SECONDS,
     Q_SELF_HTTP_REQUESTS,
+    Q_SELF_FAULT_ACTIVE,
 };
 
 /* Labels a row adds beyond its scope's identity labels, one series per value. */
@@ -76,8 +77,11 @@ enum row_dimension {
     DIM_FORMAT,   /* `format`: one series per exposition format */
     DIM_REQUESTS, /* `handler`, `code`: one series per pair seen so far (at most
                    * CATALOG_MAX_REQUEST_SERIES); a family with none is not written */
+    DIM_FAULTS,   /* see below */
 };
 #define CATALOG_MAX_REQUEST_SERIES 128
+/* DIM_FAULTS: `id`, `kind`, `target`, `source`: one series per fault active at the tick
+ * (at most FAULT_MAX, model/fault.h); a family with none is not written. */
 
 /* IF-MIB ifOperStatus, in the MIB's order (value = index + 1). */
 enum oper_state {

@@ -529,11 +529,42 @@ static int write_requests_row(struct expo *w, const struct request_counts *rc,
     return 0;
 }
 
+/* switchsim_fault_active: a series per fault in effect at the tick; none, no family. */
+static int write_faults_row(struct expo *w, const struct sim *sim, const struct metric_def *row)
+{
+    const struct fault_set *set = sim_faults(sim);
+    uint64_t tick = sim_tick(sim);
+    int begun = 0;
+    for (size_t i = 0; i < set->n; i++) {
+        const struct fault *f = &set->faults[i];
+        if (!fault_active(f, tick))
+            continue;
+        if (!begun && expo_begin_family(w, &row->family) < 0)
+            return -1;
+        begun = 1;
+        char id[24];
+        snprintf(id, sizeof(id), "%llu", (unsigned long long)f->id);
+        static const char *const names[] = {"id", "kind", "target", "source"};
+        const char *values[] = {id, fault_kinds[f->kind].name, f->target_name, f->source};
+        struct strbuf sb;
+        strbuf_init(&sb, 256, 8192);
+        struct expo_labels labels = {sb.data, expo_labels_append(&sb, names, values, 4)};
+        labels.text = sb.data;
+        int rc = expo_sample_u64(w, &labels, 1);
+        strbuf_cleanup(&sb);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int write_self_row(struct expo *w, const struct self_values *v, const struct metric_def *row)
 {
     static const struct expo_labels none = {"", 0};
     if (row->dim == DIM_REQUESTS)
         return write_requests_row(w, v->ctx->requests, row);
+    if (row->dim == DIM_FAULTS)
+        return write_faults_row(w, v->ctx->sim, row);
     if (expo_begin_family(w, &row->family) < 0)
         return -1;
     if (row->dim == DIM_FORMAT) {

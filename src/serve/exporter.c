@@ -45,6 +45,8 @@ struct exporter {
     pthread_mutex_t ticker_lock; /* guards stopping; separate so stop never waits on a render */
     pthread_cond_t ticker_wake;
     int stopping;
+
+    struct fault_set faults; /* API and scenario faults (source says which); under `lock` */
 };
 
 int64_t exporter_now_ms(void)
@@ -91,6 +93,7 @@ struct exporter *exporter_new(struct world *world, const struct exporter_options
     publish_clock_locked(e);
     e->self.last_reload_ok = 1;
     e->self.last_reload_success_ms = opts->loaded_ms;
+    fault_set_init(&e->faults);
     pthread_mutex_init(&e->lock, NULL);
     pthread_mutex_init(&e->reload_lock, NULL);
     pthread_mutex_init(&e->ticker_lock, NULL);
@@ -123,6 +126,7 @@ void exporter_free(struct exporter *e)
     for (int f = 0; f < EXPO_FORMAT_COUNT; f++)
         body_release(e->previous[f]);
     world_release(e->world);
+    fault_set_cleanup(&e->faults);
     pthread_mutex_destroy(&e->lock);
     pthread_mutex_destroy(&e->reload_lock);
     pthread_mutex_destroy(&e->ticker_lock);
@@ -436,6 +440,27 @@ void exporter_swap_world(struct exporter *e, struct world *next)
     world_release(old); /* outside the lock: freeing a large fleet takes a while */
 }
 
+/* Caller holds e->lock. Keeps the API faults whose targets exist in `fleet` (re-resolved
+ * by name) and drops the rest with a log line. */
+static void retarget_faults_locked(struct exporter *e, const struct fleet *fleet)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < e->faults.n; i++) {
+        struct fault f = e->faults.faults[i];
+        char target[sizeof(f.target_name)];
+        memcpy(target, f.target_name, sizeof(target));
+        struct errbuf err;
+        if (fault_resolve_target(&f, fleet, target, &err) < 0) {
+            log_warn("fault dropped by the reload", LOG_U64("id", f.id),
+                     LOG_STR("kind", fault_kinds[f.kind].name), LOG_STR("reason", err.msg));
+            continue;
+        }
+        e->faults.faults[w++] = f;
+    }
+    e->faults.n = w;
+    e->faults.generation++;
+}
+
 void exporter_reload_world(struct exporter *e, struct world *next, size_t *carried)
 {
     /* Only one reload at a time may compute against the current world: serialize them. */
@@ -445,7 +470,11 @@ void exporter_reload_world(struct exporter *e, struct world *next, size_t *carri
     pthread_mutex_lock(&e->lock);
     /* Values are a function of (profile, seed, tick): a port the new profile models alike
      * continues exactly, with nothing to copy. */
-    sim_advance_to(next->sim, sim_tick(old->sim));
+    uint64_t tick = sim_tick(old->sim);
+    /* API faults follow their targets by name; scenario faults come with the new world */
+    retarget_faults_locked(e, next->fleet);
+    sim_set_faults(next->sim, &e->faults);
+    sim_seek_to(next->sim, tick);
     e->world = next;
     drop_bodies_locked(e);
     publish_clock_locked(e);
@@ -532,3 +561,89 @@ void exporter_stop_ticker(struct exporter *e)
     pthread_join(e->ticker, NULL);
     e->ticker_running = 0;
 }
+
+/* ---- faults --------------------------------------------------------------------------- */
+
+/* Caller holds e->lock: the simulation applies the set from the next tick on. Faults
+ * that ended over FAULT_KEEP_MS ago are forgotten (they only matter again if the history
+ * is recomputed, by a reload: see docs/INCIDENTS.md). */
+static void apply_faults_locked(struct exporter *e)
+{
+    uint64_t keep = FAULT_KEEP_MS / sim_tick_ms(e->world->sim), tick = sim_tick(e->world->sim);
+    fault_set_prune(&e->faults, tick > keep ? tick - keep : 0);
+    sim_set_faults(e->world->sim, &e->faults);
+}
+
+int exporter_add_fault(struct exporter *e, const struct fault_spec *spec, uint64_t ids[4],
+                       size_t *n_ids, struct errbuf *err)
+{
+    struct fault made[4];
+    size_t n = 0;
+    *n_ids = 0;
+    pthread_mutex_lock(&e->lock);
+    int rc = fault_spec_expand(spec, e->world->fleet, sim_tick(e->world->sim) + 1, made, 4, &n,
+                               err);
+    if (rc == 0 && e->faults.n + n > FAULT_MAX)
+        rc = errbuf_set(err, "%d faults are held already (the limit); delete some first",
+                        FAULT_MAX);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        fault_set_add(&e->faults, &made[i], &ids[i], err);
+        log_info("fault added", LOG_U64("id", ids[i]), LOG_STR("kind", fault_kinds[made[i].kind].name),
+                 LOG_STR("target", made[i].target_name), LOG_U64("start_tick", made[i].start_tick));
+    }
+    if (rc == 0) {
+        *n_ids = n;
+        apply_faults_locked(e);
+    }
+    pthread_mutex_unlock(&e->lock);
+    return rc;
+}
+
+int exporter_end_fault(struct exporter *e, uint64_t id)
+{
+    pthread_mutex_lock(&e->lock);
+    int rc = fault_set_end(&e->faults, id, sim_tick(e->world->sim) + 1);
+    if (rc == 0) {
+        apply_faults_locked(e);
+        log_info("fault ended", LOG_U64("id", id));
+    }
+    pthread_mutex_unlock(&e->lock);
+    return rc;
+}
+
+void exporter_faults_json(struct exporter *e, struct strbuf *sb)
+{
+    pthread_mutex_lock(&e->lock);
+    uint64_t tick = sim_tick(e->world->sim), tick_ms = sim_tick_ms(e->world->sim);
+    strbuf_puts(sb, "{\"faults\":[");
+    int first = 1;
+    for (size_t i = 0; i < e->faults.n; i++) {
+        const struct fault *f = &e->faults.faults[i];
+        if (fault_end(f) <= tick)
+            continue;
+        if (!first)
+            strbuf_putc(sb, ',');
+        first = 0;
+        fault_to_json(f, tick_ms, sb);
+    }
+    strbuf_puts(sb, "]}\n");
+    pthread_mutex_unlock(&e->lock);
+}
+
+int exporter_probe_fault(struct exporter *e, const char *device, uint64_t *delay_ms)
+{
+    int kind = -1;
+    pthread_mutex_lock(&e->lock);
+    uint64_t tick = sim_tick(e->world->sim);
+    for (size_t i = 0; i < e->faults.n && kind < 0; i++) {
+        const struct fault *f = &e->faults.faults[i];
+        if (f->kind >= FAULT_PROBE_SLOW && fault_active(f, tick) &&
+            strcmp(e->world->fleet->devices[f->device].name, device) == 0) {
+            kind = (int)f->kind;
+            *delay_ms = (uint64_t)f->param[FAULT_P_DELAY_MS];
+        }
+    }
+    pthread_mutex_unlock(&e->lock);
+    return kind;
+}
+

@@ -23,6 +23,7 @@
 
 #include "base/errbuf.h"
 #include "expo/expo.h"
+#include "model/fault.h"
 #include "serve/world.h"
 
 /* Hard cap on one response body: a render that would exceed it fails loudly. */
@@ -102,6 +103,25 @@ void exporter_reload_world(struct exporter *e, struct world *next, size_t *carri
 void exporter_count_requests(struct exporter *e, const struct request_counts *requests);
 /* Records a reload's outcome for switchsim_config_last_reload_* (ok: 0 or 1). Thread-safe. */
 void exporter_note_reload(struct exporter *e, int ok, int64_t now_ms);
+/* ---- faults (model/fault.h; docs/INCIDENTS.md) ----
+ * The exporter holds the faults of its process: those of the profile's scenario (set with
+ * each world) and those made through the fault API. Every change applies from the next
+ * tick on, so nothing already served changes. Thread-safe. */
+
+/* Adds the faults of spec (one, or the steps of an incident), starting at the next tick;
+ * their ids in ids[0..*n_ids) (room for 4). -1 with the reason (unknown target, parameter
+ * out of range, too many faults) and nothing applied. */
+int exporter_add_fault(struct exporter *e, const struct fault_spec *spec, uint64_t ids[4],
+                       size_t *n_ids, struct errbuf *err);
+/* Ends fault `id` at the next tick: 0; -1 no such active fault; -2 it is a scenario event
+ * (those change with the profile). */
+int exporter_end_fault(struct exporter *e, uint64_t id);
+/* Appends {"faults":[...]} with every fault active now or later (fault_to_json). */
+void exporter_faults_json(struct exporter *e, struct strbuf *sb);
+/* The scrape-layer fault on device `device` now: its kind (FAULT_PROBE_*) and, for
+ * FAULT_PROBE_SLOW, the delay in *delay_ms; -1 when there is none. */
+int exporter_probe_fault(struct exporter *e, const char *device, uint64_t *delay_ms);
+
 /* The current world, with a reference the caller releases. Thread-safe. */
 struct world *exporter_world(struct exporter *e);
 

@@ -26,6 +26,7 @@
 
 #include "base/rng.h"
 #include "base/xalloc.h"
+#include "model/fault.h"
 
 #define TWO_PI 6.283185307179586
 
@@ -185,6 +186,8 @@ struct devsim {
     uint64_t grid_offset; /* < grid */
     uint64_t boot_ticks;
     size_t comp;
+    const struct fault **reboots; /* reboot faults of this device (into sim->faults) */
+    size_t n_reboots;
 };
 
 static uint64_t grid_boot(const struct devsim *d, uint64_t t)
@@ -203,8 +206,8 @@ static int reboot_in(const struct devsim *d, uint64_t j, uint64_t *r)
     return 1;
 }
 
-/* The last (re)boot at or before t. */
-static uint64_t last_boot(const struct devsim *d, uint64_t t)
+/* The last (re)boot at or before t, of the device's own process. */
+static uint64_t last_boot_own(const struct devsim *d, uint64_t t)
 {
     uint64_t g = grid_boot(d, t), r;
     if (!d->window)
@@ -217,11 +220,36 @@ static uint64_t last_boot(const struct devsim *d, uint64_t t)
     }
 }
 
+/* The last (re)boot at or before t: its own or one a fault asked for. */
+static uint64_t last_boot(const struct devsim *d, uint64_t t)
+{
+    uint64_t r = last_boot_own(d, t), s;
+    for (size_t i = 0; i < d->n_reboots; i++)
+        if (fault_last_start(d->reboots[i], t, &s) && s > r)
+            r = s;
+    return r;
+}
+
+static uint64_t boot_next_change_own(const struct devsim *d, uint64_t t);
+
+/* The first tick after t at which the device reboots or finishes booting. */
 static uint64_t boot_next_change(const struct devsim *d, uint64_t t)
 {
     uint64_t r = last_boot(d, t);
     if (t < r + d->boot_ticks)
         return r + d->boot_ticks;
+    uint64_t next = boot_next_change_own(d, t);
+    for (size_t i = 0; i < d->n_reboots; i++) {
+        uint64_t n = fault_next_start(d->reboots[i], t);
+        if (n < next)
+            next = n;
+    }
+    return next;
+}
+
+static uint64_t boot_next_change_own(const struct devsim *d, uint64_t t)
+{
+    uint64_t r;
     uint64_t next_grid = grid_boot(d, t) + d->grid;
     if (t < d->grid_offset)
         next_grid = d->grid_offset;
@@ -290,6 +318,10 @@ struct psim {
     uint64_t acc_rx_wire, acc_rx_pkts, acc_tx_wire, acc_tx_pkts;
     uint32_t acc_transitions;
     long double g0; /* closed-form ingress sum at the epoch start (non-linear part) */
+    /* faults on this port (into sim->faults), and what they added over closed epochs */
+    const struct fault **faults;
+    size_t n_faults;
+    uint64_t acc_fault_drops, acc_fault_errors;
 };
 
 struct flow {
@@ -338,6 +370,9 @@ struct sim {
     struct port_state *out;
     struct device_state *dev_out;
     int positioned;
+    /* the faults applied (a copy), and the per-port/device lists pointing into it */
+    struct fault_set faults;
+    const struct fault **fault_refs;
     /* sin and cos of the daily angle of the last ticks asked for (a two-entry cache) */
     uint64_t trig_tick[2];
     double trig_sin[2], trig_cos[2];
@@ -499,6 +534,42 @@ static uint64_t poisson(uint64_t h, double mean)
 
 static int port_up_at(const struct sim *sim, const struct psim *p, uint64_t t);
 
+/* ---- faults (model/fault.h) ---------------------------------------------------------------- */
+
+#define KIND(k) (1u << (unsigned)(k))
+#define CUT_KINDS (KIND(FAULT_LINK_CUT) | KIND(FAULT_FLAP))
+
+/* A fault of one of `kinds` on the port active at t (stored in *which when not NULL). */
+static int port_fault(const struct psim *p, unsigned kinds, uint64_t t, const struct fault **which)
+{
+    for (size_t i = 0; i < p->n_faults; i++) {
+        const struct fault *f = p->faults[i];
+        if ((kinds & KIND(f->kind)) && fault_active(f, t)) {
+            if (which)
+                *which = f;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int admin_down_at(const struct psim *p, uint64_t t)
+{
+    return p->admin_down || port_fault(p, KIND(FAULT_ADMIN_DOWN), t, NULL);
+}
+
+/* Frames a congested port drops of n offered: it drains at 1/factor of its rate. */
+static uint64_t congestion_drops(const struct fault *f, uint64_t n)
+{
+    return (uint64_t)floor((double)n * (1.0 - 1.0 / f->param[FAULT_P_FACTOR]));
+}
+
+/* Errored frames an error burst adds over `ticks` ticks. */
+static uint64_t burst_errors(const struct sim *sim, const struct fault *f, uint64_t ticks)
+{
+    return (uint64_t)floor(f->param[FAULT_P_RATE] * (double)sim->tick_ms / 1000.0 * (double)ticks);
+}
+
 /* Shell sort: at most EVENT_BLOCK_MAX-ish entries, compared inline (qsort's calls through
  * a function pointer were the hottest part of positioning a large fleet). */
 static void sort_ticks(uint64_t *v, size_t n)
@@ -528,6 +599,9 @@ static uint64_t up_ticks(const struct sim *sim, const struct psim *p, uint64_t a
     if (p->admin_down || p->unit.pinned_down)
         return 0;
     uint64_t down = 0, s, e;
+    for (size_t i = 0; i < p->n_faults; i++)
+        if ((CUT_KINDS | KIND(FAULT_ADMIN_DOWN)) & KIND(p->faults[i]->kind))
+            down += fault_active_ticks(p->faults[i], a, b);
     if (p->unit.window)
         for (uint64_t j = a / p->unit.window; j * p->unit.window < b; j++)
             if (unit_failure(&p->unit, j, &s, &e))
@@ -680,14 +754,16 @@ static uint64_t events_count(const struct sim *sim, const struct psim *p, int ki
 
 static int port_up_at(const struct sim *sim, const struct psim *p, uint64_t t)
 {
-    if (p->admin_down || booting_at(&sim->devs[p->dev], t))
+    if (admin_down_at(p, t) || booting_at(&sim->devs[p->dev], t))
+        return 0;
+    if (port_fault(p, CUT_KINDS, t, NULL)) /* on both ends of a link */
         return 0;
     if (p->link < 0)
         return !unit_down(&p->unit, t);
     if (unit_down(&sim->link_units[p->link], t))
         return 0;
     const struct psim *q = &sim->ports[p->peer];
-    return !q->admin_down && !booting_at(&sim->devs[q->dev], t);
+    return !admin_down_at(q, t) && !booting_at(&sim->devs[q->dev], t);
 }
 
 /* ---- routing ----------------------------------------------------------------------------- */
@@ -719,7 +795,7 @@ static void route(struct sim *sim, struct comp *c)
         p->oper_up = (uint8_t)port_up_at(sim, p, c->e0);
         if (p->oper_up)
             c->weight[local_of(sim, p->dev)] += p->mu_out * p->line_wire;
-        if (!p->admin_down)
+        if (!admin_down_at(p, c->e0))
             c->weight_all[local_of(sim, p->dev)] += p->mu_out * p->line_wire;
     }
     for (size_t l = 0; l < c->n_links; l++) {
@@ -893,6 +969,41 @@ static uint64_t whole(long double x)
     return d <= 0.0 ? 0 : (d >= 1.8e19 ? UINT64_MAX : (uint64_t)d);
 }
 
+/* Whole frames of port p's egress flow in [e0, t) of the component's current epoch.
+ * Overwrites the component's per-device ingress scratch. */
+static uint64_t egress_frames_since_e0(const struct sim *sim, struct comp *c, const struct psim *p,
+                                       uint64_t t)
+{
+    if (t <= c->e0)
+        return 0;
+    device_ingress(sim, c, t, NULL);
+    return whole(flow_amount(c, (size_t)p->flow_tx).pkts);
+}
+
+/* Adds what the port's own faults did in [a, b) (within the current epoch) to *drops
+ * (congestion: the undrained part of what was offered) and *errors (error bursts while up).
+ * These faults change nothing but the port's own counters, so they are no epoch boundary
+ * (splitting epochs would move the whole-frame rounding of every port). */
+static void port_fault_effects(const struct sim *sim, struct comp *c, const struct psim *p,
+                               uint64_t a, uint64_t b, uint64_t *drops, uint64_t *errors)
+{
+    for (size_t i = 0; i < p->n_faults; i++) {
+        const struct fault *f = p->faults[i];
+        if (f->kind == FAULT_ERROR_BURST && p->oper_up)
+            *errors += burst_errors(sim, f, fault_active_ticks(f, a, b));
+        if (f->kind != FAULT_CONGESTION || p->flow_tx < 0)
+            continue;
+        for (uint64_t t = a; t < b;) {
+            uint64_t next = fault_next_change(f, t);
+            uint64_t hi = next < b ? next : b;
+            if (fault_active(f, t))
+                *drops += congestion_drops(f, egress_frames_since_e0(sim, c, p, hi) -
+                                                  egress_frames_since_e0(sim, c, p, t));
+            t = hi;
+        }
+    }
+}
+
 /* Closes the epoch [e0, b): adds its whole frames and bytes to every port end. */
 static void close_epoch(struct sim *sim, struct comp *c, uint64_t b)
 {
@@ -908,12 +1019,21 @@ static void close_epoch(struct sim *sim, struct comp *c, uint64_t b)
         struct amount a = flow_amount(c, fi);
         uint64_t w = whole(a.wire), n = whole(a.pkts);
         if (c->flows[fi].tx_port >= 0) {
-            sim->ports[c->flows[fi].tx_port].acc_tx_wire += w;
-            sim->ports[c->flows[fi].tx_port].acc_tx_pkts += n;
+            struct psim *p = &sim->ports[c->flows[fi].tx_port];
+            p->acc_tx_wire += w;
+            p->acc_tx_pkts += n;
         }
         if (c->flows[fi].rx_port >= 0) {
             sim->ports[c->flows[fi].rx_port].acc_rx_wire += w;
             sim->ports[c->flows[fi].rx_port].acc_rx_pkts += n;
+        }
+    }
+    for (size_t i = 0; i < c->n_devs; i++) {
+        const struct device *dev = &sim->fleet->devices[c->devs[i]];
+        for (size_t q = 0; q < dev->n_ports; q++) {
+            struct psim *p = &sim->ports[dev->first_port_index + q];
+            if (p->n_faults)
+                port_fault_effects(sim, c, p, c->e0, b, &p->acc_fault_drops, &p->acc_fault_errors);
         }
     }
 }
@@ -925,9 +1045,12 @@ static void reset_device(struct sim *sim, size_t d)
         struct psim *p = &sim->ports[dev->first_port_index + k];
         p->acc_rx_wire = p->acc_rx_pkts = p->acc_tx_wire = p->acc_tx_pkts = 0;
         p->acc_transitions = 0;
+        p->acc_fault_drops = p->acc_fault_errors = 0;
         p->oper_up = 0; /* the new boot starts with every port down */
     }
 }
+
+static uint64_t comp_next_change(const struct sim *sim, const struct comp *c, uint64_t b);
 
 /* Starts an epoch at b: device resets, new state, transitions, routing, cached g0. */
 static void open_epoch(struct sim *sim, struct comp *c, uint64_t b)
@@ -963,7 +1086,12 @@ static void open_epoch(struct sim *sim, struct comp *c, uint64_t b)
         struct psim *p = &sim->ports[c->edges[j]];
         p->g0 = ingress_rest(sim, p, b);
     }
-    /* next change of anything in the component */
+    c->next_change = comp_next_change(sim, c, b);
+}
+
+/* The first tick after b at which anything in the component changes state. */
+static uint64_t comp_next_change(const struct sim *sim, const struct comp *c, uint64_t b)
+{
     uint64_t next = UINT64_MAX;
     for (size_t i = 0; i < c->n_devs; i++) {
         uint64_t n = boot_next_change(&sim->devs[c->devs[i]], b);
@@ -980,7 +1108,20 @@ static void open_epoch(struct sim *sim, struct comp *c, uint64_t b)
         if (n < next)
             next = n;
     }
-    c->next_change = next;
+    for (size_t i = 0; i < c->n_devs; i++) {
+        const struct device *dev = &sim->fleet->devices[c->devs[i]];
+        for (size_t q = 0; q < dev->n_ports; q++) {
+            const struct psim *p = &sim->ports[dev->first_port_index + q];
+            for (size_t k = 0; k < p->n_faults; k++) {
+                if (!((CUT_KINDS | KIND(FAULT_ADMIN_DOWN)) & KIND(p->faults[k]->kind)))
+                    continue; /* the others change no state: port_fault_effects */
+                uint64_t n = fault_next_change(p->faults[k], b);
+                if (n < next)
+                    next = n;
+            }
+        }
+    }
+    return next;
 }
 
 /* Positions the component at tick t from scratch: from the earliest boot of its devices,
@@ -1087,7 +1228,7 @@ static void snapshot_comp(struct sim *sim, struct comp *c, uint64_t t)
             struct psim *p = &sim->ports[pi];
             struct port_state *o = &sim->out[pi];
             memset(o, 0, sizeof(*o));
-            o->admin_up = !p->admin_down;
+            o->admin_up = !admin_down_at(p, t);
             o->link_up = p->oper_up;
             o->carrier_transitions = p->acc_transitions;
             /* receive side */
@@ -1111,6 +1252,17 @@ static void snapshot_comp(struct sim *sim, struct comp *c, uint64_t t)
                 off_inc = whole(now[p->flow_tx].pkts) - whole(prev[p->flow_tx].pkts);
             }
             uint64_t boot_from = boot;
+            const struct fault *cong = NULL;
+            uint64_t fault_drops = p->acc_fault_drops, fault_drops_before = p->acc_fault_drops;
+            uint64_t fault_errors = p->acc_fault_errors;
+            if (p->n_faults) {
+                port_fault(p, KIND(FAULT_CONGESTION), t, &cong);
+                port_fault_effects(sim, c, p, c->e0, t, &fault_drops, &fault_errors);
+                if (have_prev) {
+                    uint64_t ignored = 0;
+                    port_fault_effects(sim, c, p, c->e0, t - 1, &fault_drops_before, &ignored);
+                }
+            }
             if (p->link < 0) { /* host-facing: events and the queue */
                 o->rx_errors =
                     events_count(sim, p, EV_RX_ERRORS, &p->ev[EV_RX_ERRORS], boot_from, t);
@@ -1123,12 +1275,17 @@ static void snapshot_comp(struct sim *sim, struct comp *c, uint64_t t)
                         : 0;
                 o->tx_errors =
                     events_count(sim, p, EV_TX_ERRORS, &p->ev[EV_TX_ERRORS], boot_from, t);
+                drops += fault_drops;
+                drops_before += fault_drops_before;
+                if (cong) /* drains at 1/factor: the rest of what is offered is dropped */
+                    tx_rate /= cong->param[FAULT_P_FACTOR];
                 double avg_frame = tx_pkts ? (double)(tx_wire - SIM_WIRE_OVERHEAD_BYTES * tx_pkts) /
                                                  (double)tx_pkts
                                            : p->bulk_wire - SIM_WIRE_OVERHEAD_BYTES;
                 uint64_t q_pkts = 0;
                 if (p->oper_up && have_prev && tx_rate > 0.0) {
-                    uint64_t qb = queue_bytes(p, tx_rate > 1.0 ? 1.0 : tx_rate, t);
+                    double rho = cong || tx_rate > 1.0 ? 1.0 : tx_rate;
+                    uint64_t qb = queue_bytes(p, rho, t);
                     q_pkts = (uint64_t)((double)qb / avg_frame);
                     if (q_pkts > off_inc / 2)
                         q_pkts = off_inc / 2;
@@ -1153,6 +1310,7 @@ static void snapshot_comp(struct sim *sim, struct comp *c, uint64_t t)
                 o->tx_bytes = tx_wire - SIM_WIRE_OVERHEAD_BYTES * tx_pkts;
                 o->buffer_watermark_bytes = p->oper_up ? watermark_bytes(p, tx_rate, t, 0, 0) : 0;
             }
+            o->rx_errors += fault_errors;
             o->tx_multicast_packets = frac_of(o->tx_packets, p->mc_share);
             o->tx_broadcast_packets = frac_of(o->tx_packets, p->bc_share);
             o->rx_utilization = (float)rx_rate;
@@ -1428,7 +1586,101 @@ static void fit_load(struct sim *sim, struct comp *c)
     free(saved_units);
 }
 
+/* Points each port's and device's fault list into sim->faults: a cut or flap on a port in a
+ * link is on both of its ends; admin down, congestion and error bursts on the port itself;
+ * reboots on the device. Probe faults do not touch the simulation. */
+static void index_faults(struct sim *sim)
+{
+    const struct fleet *fleet = sim->fleet;
+    for (size_t i = 0; i < fleet->n_ports; i++)
+        sim->ports[i].n_faults = 0;
+    for (size_t d = 0; d < fleet->n_devices; d++)
+        sim->devs[d].n_reboots = 0;
+    free(sim->fault_refs);
+    sim->fault_refs = NULL;
+    size_t total = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        const struct fault **at = sim->fault_refs;
+        for (size_t i = 0; i < sim->faults.n; i++) {
+            const struct fault *f = &sim->faults.faults[i];
+            if (f->kind == FAULT_REBOOT && f->device < fleet->n_devices) {
+                struct devsim *d = &sim->devs[f->device];
+                if (pass)
+                    d->reboots[d->n_reboots++] = f;
+                else
+                    d->n_reboots++;
+            } else if (f->port >= 0 && (size_t)f->port < fleet->n_ports &&
+                       f->kind < FAULT_PROBE_SLOW) {
+                struct psim *ends[2] = {&sim->ports[f->port], NULL};
+                if ((CUT_KINDS & KIND(f->kind)) && ends[0]->peer >= 0)
+                    ends[1] = &sim->ports[ends[0]->peer];
+                for (int e = 0; e < 2 && ends[e]; e++) {
+                    if (pass)
+                        ends[e]->faults[ends[e]->n_faults++] = f;
+                    else
+                        ends[e]->n_faults++;
+                }
+            }
+        }
+        if (pass)
+            break;
+        for (size_t i = 0; i < fleet->n_ports; i++)
+            total += sim->ports[i].n_faults;
+        for (size_t d = 0; d < fleet->n_devices; d++)
+            total += sim->devs[d].n_reboots;
+        sim->fault_refs = total ? xcalloc(total, sizeof(*sim->fault_refs)) : NULL;
+        at = sim->fault_refs;
+        for (size_t i = 0; i < fleet->n_ports; i++) {
+            sim->ports[i].faults = at;
+            at += sim->ports[i].n_faults;
+            sim->ports[i].n_faults = 0;
+        }
+        for (size_t d = 0; d < fleet->n_devices; d++) {
+            sim->devs[d].reboots = at;
+            at += sim->devs[d].n_reboots;
+            sim->devs[d].n_reboots = 0;
+        }
+    }
+}
+
+/* Forgets the placed events of every port the faults touch (their up ticks change). */
+static void forget_faulted_events(struct sim *sim)
+{
+    const struct fleet *fleet = sim->fleet;
+    for (size_t d = 0; d < fleet->n_devices; d++) {
+        const struct device *dev = &fleet->devices[d];
+        for (size_t k = 0; k < dev->n_ports; k++) {
+            struct psim *p = &sim->ports[dev->first_port_index + k];
+            if (p->n_faults || sim->devs[d].n_reboots)
+                for (int e = 0; e < EV_KINDS; e++)
+                    p->ev[e].valid = 0;
+        }
+    }
+}
+
+void sim_set_faults(struct sim *sim, const struct fault_set *faults)
+{
+    forget_faulted_events(sim); /* the old faults' ports */
+    fault_set_copy(&sim->faults, faults);
+    index_faults(sim);
+    forget_faulted_events(sim);
+    if (!sim->positioned)
+        return;
+    /* the contract: nothing changes at or before the current tick, so the open epochs stay
+     * valid and only their ends move */
+    for (size_t ci = 0; ci < sim->n_comps; ci++) {
+        struct comp *c = &sim->comps[ci];
+        c->next_change = comp_next_change(sim, c, c->e0);
+    }
+}
+
 struct sim *sim_new(const struct fleet *fleet, uint64_t seed, uint64_t tick)
+{
+    return sim_new_faulted(fleet, seed, NULL, tick);
+}
+
+struct sim *sim_new_faulted(const struct fleet *fleet, uint64_t seed,
+                            const struct fault_set *faults, uint64_t tick)
 {
     struct sim *sim = xcalloc(1, sizeof(*sim));
     sim->fleet = fleet;
@@ -1472,6 +1724,9 @@ struct sim *sim_new(const struct fleet *fleet, uint64_t seed, uint64_t tick)
     build_components(sim);
     for (size_t ci = 0; ci < sim->n_comps; ci++)
         fit_load(sim, &sim->comps[ci]);
+    fault_set_init(&sim->faults);
+    if (faults)
+        sim_set_faults(sim, faults);
     sim_advance_to(sim, tick);
     return sim;
 }
@@ -1504,6 +1759,8 @@ void sim_free(struct sim *sim)
         free(c->snap_prev);
     }
     free(sim->comps);
+    free(sim->fault_refs);
+    fault_set_cleanup(&sim->faults);
     free(sim->link_units);
     free(sim->comp_of_dev_local);
     free(sim->dev_out);
@@ -1527,6 +1784,19 @@ void sim_advance_to(struct sim *sim, uint64_t tick)
     }
     sim->tick = tick;
     sim->positioned = 1;
+}
+
+void sim_seek_to(struct sim *sim, uint64_t tick)
+{
+    sim->positioned = 0;
+    for (size_t ci = 0; ci < sim->n_comps; ci++)
+        sim->comps[ci].snap_valid = 0;
+    sim_advance_to(sim, tick);
+}
+
+const struct fault_set *sim_faults(const struct sim *sim)
+{
+    return &sim->faults;
 }
 
 uint64_t sim_tick(const struct sim *sim)

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model/fault.h"
 #include "model/model.h"
 
 /* Ethernet adds 8 bytes of preamble and a 12-byte inter-frame gap to every frame. */
@@ -55,11 +56,28 @@ struct sim;
 
 /* A simulation positioned at `tick` (no replay: the state there is computed directly). */
 struct sim *sim_new(const struct fleet *fleet, uint64_t seed, uint64_t tick);
+/* The same, with faults applied (copied; NULL: none). */
+struct sim *sim_new_faulted(const struct fleet *fleet, uint64_t seed,
+                            const struct fault_set *faults, uint64_t tick);
 void sim_free(struct sim *sim); /* NULL is a no-op */
+
+/* Replaces the faults the simulation applies (copied). Contract: the old and the new set
+ * agree at and before the current tick - faults are added from the next tick on and ended
+ * at the next tick at the earliest - so nothing already served changes; the states after
+ * it follow the new set. Values of ports no fault touches are not changed by a fault,
+ * except through forwarding (traffic rerouted around a cut link, or not sent to a host
+ * that is down). */
+void sim_set_faults(struct sim *sim, const struct fault_set *faults);
 
 /* Moves the state to `tick`, forwards or backwards. The cost grows with the number of
  * link and device events between the two ticks, not with the number of ticks. */
 void sim_advance_to(struct sim *sim, uint64_t tick);
+
+/* Positions at `tick` from scratch, as sim_new does: after sim_set_faults() with faults
+ * that changed the past (a reload's new world, a scenario). */
+void sim_seek_to(struct sim *sim, uint64_t tick);
+/* The faults applied (sim_set_faults). */
+const struct fault_set *sim_faults(const struct sim *sim);
 
 uint64_t sim_tick(const struct sim *sim);
 uint64_t sim_tick_ms(const struct sim *sim);

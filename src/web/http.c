@@ -24,6 +24,9 @@
 #include "base/strbuf.h"
 #include "base/units.h"
 #include "base/xalloc.h"
+#include "base/json.h"
+#include "model/fault.h"
+#include "web/api.h"
 #include "web/auth.h"
 #include "web/pages.h"
 
@@ -75,6 +78,25 @@ struct held {
     unsigned responses;
 };
 
+/* What one request carries between libmicrohttpd's calls, when it needs more than "the
+ * headers were seen" (which *req_cls == srv says): an API body being received, or a
+ * /probe held back by a probe fault (docs/INCIDENTS.md). */
+struct req_state {
+    char *body; /* API: the body so far */
+    size_t len;
+    int too_large;
+    int delayed; /* a probe fault held it back once already */
+    int hang;    /* ... and it is to be closed without an answer */
+};
+
+/* A connection suspended by a probe fault and when to resume it. */
+struct delayed {
+    struct MHD_Connection *conn;
+    int64_t due_ms; /* monotonic */
+};
+/* Probe-faulted requests held at once; more get 503 at once. */
+#define HTTP_MAX_DELAYED 256
+
 /* Routes of the table below, plus "other" for a request no route takes (request counts). */
 #define HTTP_MAX_ROUTES 16
 
@@ -104,6 +126,9 @@ struct http_server {
     int watchdog_running;
     int watchdog_stop;
     pthread_cond_t wake;
+    int admin_api;
+    struct delayed delayed[HTTP_MAX_DELAYED]; /* under lock */
+    size_t n_delayed;
 };
 
 /* A response's hold on a body: released by libmicrohttpd when the response is done. */
@@ -413,6 +438,83 @@ static enum MHD_Result serve_reload(struct http_server *srv, struct MHD_Connecti
     return reply_text(conn, MHD_HTTP_OK, "OK");
 }
 
+/* The fault API (api.h): on when --web.enable-admin-api, behind the web config. */
+static enum MHD_Result serve_api(struct http_server *srv, struct MHD_Connection *conn,
+                                 const char *url, const char *method, struct req_state *st)
+{
+    if (!srv->admin_api)
+        return reply(conn, MHD_HTTP_FORBIDDEN,
+                     "{\"status\":\"error\",\"errorType\":\"unavailable\",\"error\":\"the "
+                     "admin API is disabled (start with --web.enable-admin-api)\"}\n",
+                     "application/json", NULL);
+    if (st && st->too_large) {
+        char why[128];
+        snprintf(why, sizeof(why),
+                 "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"body larger "
+                 "than %d bytes\"}\n",
+                 JSON_MAX_BYTES);
+        return reply(conn, MHD_HTTP_CONTENT_TOO_LARGE, why, "application/json", NULL);
+    }
+    struct api_reply out;
+    api_handle(srv->exporter, method, url, st ? st->body : NULL, st ? st->len : 0, &out);
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(out.len, out.body, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(out.body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    if (out.allow)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, out.allow);
+    enum MHD_Result ret = queue(conn, out.status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* A probe fault on the /probe target (exporter_probe_fault): 1 when it answered or held the
+ * request back (*ret set), 0 when the request goes on. */
+static int probe_fault(struct http_server *srv, struct MHD_Connection *conn,
+                       struct req_state **stp, enum MHD_Result *ret)
+{
+    struct req_state *st = *stp;
+    if (st && st->delayed) {
+        if (st->hang) {
+            *ret = MHD_NO; /* close without an answer */
+            return 1;
+        }
+        return 0;
+    }
+    const char *target = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "target");
+    uint64_t delay_ms = 0;
+    int kind = target ? exporter_probe_fault(srv->exporter, target, &delay_ms) : -1;
+    if (kind < 0)
+        return 0;
+    if (kind == FAULT_PROBE_ERROR) {
+        *ret = reply_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+                          "probe_error fault on this target (DELETE it with the fault API)");
+        return 1;
+    }
+    int64_t now = monotonic_ms();
+    int64_t due = now + (kind == FAULT_PROBE_HANG ? (int64_t)srv->limits.write_timeout_ms
+                                                  : (int64_t)delay_ms);
+    pthread_mutex_lock(&srv->lock);
+    int room = srv->n_delayed < HTTP_MAX_DELAYED;
+    if (room) {
+        if (!st)
+            st = *stp = xcalloc(1, sizeof(*st));
+        st->delayed = 1;
+        st->hang = kind == FAULT_PROBE_HANG;
+        srv->delayed[srv->n_delayed++] = (struct delayed){conn, due};
+        MHD_suspend_connection(conn);
+        pthread_cond_signal(&srv->wake);
+    }
+    pthread_mutex_unlock(&srv->lock);
+    *ret = room ? MHD_YES
+                : reply_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+                             "too many requests held by probe faults");
+    return 1;
+}
+
 struct route {
     const char *path;
     const char *methods; /* the Allow header: "GET, HEAD" or "POST, PUT" */
@@ -424,7 +526,14 @@ static const struct route routes[] = {
     {"/sd", "GET, HEAD", serve_sd},           {"/config", "GET, HEAD", serve_config},
     {"/", "GET, HEAD", serve_landing},        {"/-/healthy", "GET, HEAD", serve_ok},
     {"/-/ready", "GET, HEAD", serve_ready},   {"/-/reload", "POST, PUT", serve_reload},
+    {API_PREFIX, "GET, HEAD, POST, DELETE", NULL}, /* serve_api: every path under it */
 };
+
+/* Whether url is the route's: its path, or under it for the API. */
+static int route_matches(const struct route *r, const char *url)
+{
+    return r->serve ? strcmp(url, r->path) == 0 : api_path(url);
+}
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
 _Static_assert(N_ROUTES <= HTTP_MAX_ROUTES, "HTTP_MAX_ROUTES too small for the route table");
@@ -508,21 +617,26 @@ static int authorized(struct http_server *srv, struct MHD_Connection *conn, enum
 }
 
 static enum MHD_Result route(struct http_server *srv, struct MHD_Connection *conn, const char *url,
-                             const char *method)
+                             const char *method, struct req_state **st)
 {
     for (size_t i = 0; i < N_ROUTES; i++)
-        if (strcmp(url, routes[i].path) == 0)
+        if (route_matches(&routes[i], url))
             answering_handler = i; /* so a refusal counts against its route */
     enum MHD_Result refused = MHD_NO;
     if (srv->web && !authorized(srv, conn, &refused))
         return refused;
     for (size_t i = 0; i < N_ROUTES; i++) {
-        if (strcmp(url, routes[i].path) != 0)
+        if (!route_matches(&routes[i], url))
             continue;
         answering_handler = i;
+        if (!routes[i].serve)
+            return serve_api(srv, conn, url, method, *st);
         if (!method_allowed(&routes[i], method))
             return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "405 method not allowed\n",
                          "text/plain; charset=utf-8", routes[i].methods);
+        enum MHD_Result held;
+        if (routes[i].serve == serve_probe && probe_fault(srv, conn, st, &held))
+            return held;
         return routes[i].serve(srv, conn);
     }
     return queue(conn, MHD_HTTP_NOT_FOUND, srv->not_found);
@@ -539,10 +653,10 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
                                       const char *upload_data, size_t *upload_data_size,
                                       void **req_cls)
 {
-    (void)upload_data;
     struct http_server *srv = cls;
     answering = srv;
     answering_handler = N_ROUTES; /* "other" until route() finds one */
+    struct req_state *st = *req_cls && *req_cls != srv ? *req_cls : NULL;
     if (!*req_cls) {
         *req_cls = srv; /* any non-NULL value: "headers seen" */
         log_debug("request", LOG_STR("method", method), LOG_STR("path", url));
@@ -559,22 +673,43 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
             return queue(conn, MHD_HTTP_BAD_REQUEST, srv->bad_host);
         if (!request_has_body(conn))
             return MHD_YES;
-        return route(srv, conn, url, method);
+        if (srv->admin_api && api_path(url) && strcmp(method, "POST") == 0) {
+            *req_cls = xcalloc(1, sizeof(struct req_state)); /* the API reads the body */
+            return MHD_YES;
+        }
+        return route(srv, conn, url, method, &st);
     }
-    if (*upload_data_size != 0) { /* not reached: requests with a body were answered early */
+    if (*upload_data_size != 0) { /* only API bodies get here: the others were answered early */
+        if (st && !st->too_large) {
+            if (st->len + *upload_data_size > JSON_MAX_BYTES) {
+                st->too_large = 1;
+            } else {
+                st->body = xrealloc(st->body, st->len + *upload_data_size + 1);
+                memcpy(st->body + st->len, upload_data, *upload_data_size);
+                st->len += *upload_data_size;
+            }
+        }
         *upload_data_size = 0;
         return MHD_YES;
     }
-    return route(srv, conn, url, method);
+    enum MHD_Result ret = route(srv, conn, url, method, &st);
+    if (st)
+        *req_cls = st;
+    return ret;
 }
 
 /* A request is done (answered or aborted): its connection waits for the next one. */
 static void request_completed(void *cls, struct MHD_Connection *mc, void **req_cls,
                               enum MHD_RequestTerminationCode toe)
 {
-    (void)req_cls;
     (void)toe;
     struct http_server *srv = cls;
+    if (*req_cls && *req_cls != srv) {
+        struct req_state *st = *req_cls;
+        free(st->body);
+        free(st);
+        *req_cls = NULL;
+    }
     struct conn *c = conn_of(mc);
     if (!c)
         return;
@@ -636,6 +771,21 @@ static uint64_t bytes_received(int fd)
  * inactivity timeout (a client sending a byte every few seconds never meets it) and
  * calls us only once the headers are complete, so the watchdog looks at the kernel's
  * count of received bytes to see when a waiting connection's next request begins. */
+/* Caller holds srv->lock. Resumes the probe-faulted connections due by now_ms (all with
+ * INT64_MAX). libmicrohttpd then calls the handler again, which answers (slow) or closes
+ * (hang). Resuming is thread-safe and does not call back into us. */
+static void resume_delayed_locked(struct http_server *srv, int64_t now_ms)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < srv->n_delayed; i++) {
+        if (srv->delayed[i].due_ms <= now_ms)
+            MHD_resume_connection(srv->delayed[i].conn);
+        else
+            srv->delayed[w++] = srv->delayed[i];
+    }
+    srv->n_delayed = w;
+}
+
 static void *watchdog_main(void *arg)
 {
     struct http_server *srv = arg;
@@ -652,6 +802,7 @@ static void *watchdog_main(void *arg)
         }
         pthread_cond_timedwait(&srv->wake, &srv->lock, &until);
         int64_t now = monotonic_ms();
+        resume_delayed_locked(srv, now);
         for (struct conn *c = srv->conns; c; c = c->next) {
             if (c->closing)
                 continue;
@@ -800,7 +951,7 @@ static unsigned tls_options(struct http_server *srv, struct MHD_OptionItem opts[
 {
     static const char *const versions[] = {"+VERS-TLS1.0", "+VERS-TLS1.1", "+VERS-TLS1.2",
                                            "+VERS-TLS1.3"};
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     size_t n = 0;
     const struct web_config *web = srv->web;
     if (web && web->tls) {
@@ -845,6 +996,7 @@ struct http_server *http_start(const struct http_options *opts, struct exporter 
     srv->web = opts->web;
     srv->sd_address = opts->sd_address && *opts->sd_address ? opts->sd_address : NULL;
     srv->reload = opts->reload;
+    srv->admin_api = opts->admin_api;
     srv->reload_ctx = opts->reload_ctx;
     for (size_t i = 0; i < N_ROUTES; i++)
         srv->handler_names[i] = routes[i].path;
@@ -927,6 +1079,7 @@ void http_stop(struct http_server *srv)
         return;
     if (srv->watchdog_running) {
         pthread_mutex_lock(&srv->lock);
+        resume_delayed_locked(srv, INT64_MAX); /* MHD_stop_daemon wants none suspended */
         srv->watchdog_stop = 1;
         pthread_cond_signal(&srv->wake);
         pthread_mutex_unlock(&srv->lock);

@@ -109,6 +109,7 @@ struct http_options {
      * an HTTP thread; must be thread-safe. */
     int (*reload)(void *ctx, struct errbuf *err);
     void *reload_ctx;
+    int admin_api; /* --web.enable-admin-api: the fault API (web/api.h); else 403 */
 };
 
 struct http_server;
