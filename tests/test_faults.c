@@ -362,12 +362,84 @@ static void test_faulted_values_do_not_depend_on_the_path(void **state)
         assert_int_equal(fault_set_add(&set, &f[i], NULL, &err), 0);
     sim_set_faults(late, &set);
     sim_advance_to(late, T0 + 300);
-    assert_memory_equal(sim_ports(late), sim_ports(direct), fl->n_ports * sizeof(struct port_state));
+    assert_memory_equal(sim_ports(late), sim_ports(direct),
+                        fl->n_ports * sizeof(struct port_state));
     fault_set_cleanup(&set);
     sim_free(late);
     sim_free(stepped);
     sim_free(direct);
     fleet_free(fl);
+}
+
+/* ---- scenarios ------------------------------------------------------------------------ */
+
+static struct world *scenario_world(uint64_t load_tick)
+{
+    const char *paths[] = {FIXTURE("fixtures/faults/scenario.yaml")};
+    struct fleet *fleet = NULL;
+    struct errbuf err;
+    if (profile_load(paths, 1, &stack_budget, &fleet, &err) != 0)
+        fail_msg("%s", err.msg);
+    struct world_params params = {SEED, T0_MS, {"9.9.9", "abc"}, {0, 1}};
+    return world_new_at(fleet, &params, load_tick);
+}
+
+static void test_scenario_timing(void **state)
+{
+    (void)state;
+    /* two processes that loaded the profile 17 minutes apart */
+    struct world *a = scenario_world(T0), *b = scenario_world(T0 + 1020);
+    const struct fleet *fl = a->fleet;
+    long cut = port_of(fl, "leaf1", "Uplink1"), admin = port_of(fl, "leaf2", "Ethernet1");
+    long optic = port_of(fl, "leaf1", "Ethernet2");
+    assert_int_equal(a->scenario.n, 5); /* the optic is two faults: errors, then flaps */
+    /* epoch-anchored: both agree; down 5-7 minutes past every hour */
+    static const uint64_t at[] = {T0 + 299, T0 + 300, T0 + 419, T0 + 420, T0 + 3900, T0 + 3960};
+    static const int down[] = {0, 1, 1, 0, 1, 1};
+    for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+        sim_advance_to(a->sim, at[i] < T0 + 1020 ? T0 + 1020 : at[i]);
+        sim_advance_to(b->sim, at[i] < T0 + 1020 ? T0 + 1020 : at[i]);
+        if (at[i] < T0 + 1020) { /* before b loaded: check a alone */
+            struct world *c = scenario_world(at[i]);
+            assert_int_equal(sim_port(c->sim, (size_t)cut)->link_up, !down[i]);
+            world_release(c);
+            continue;
+        }
+        assert_int_equal(sim_port(a->sim, (size_t)cut)->link_up, !down[i]);
+        assert_int_equal(sim_port(b->sim, (size_t)cut)->link_up, !down[i]);
+    }
+    /* relative: from each process's own load */
+    struct world *c = scenario_world(T0 + 100);
+    for (uint64_t t = T0 + 100; t < T0 + 150; t++) {
+        sim_advance_to(c->sim, t);
+        int shut = t >= T0 + 130 && t < T0 + 140;
+        assert_int_equal(sim_port(c->sim, (size_t)admin)->admin_up, !shut);
+    }
+    /* absolute: leaf2 reboots at 00:10:00Z in every process */
+    sim_advance_to(c->sim, T0 + 700);
+    assert_int_equal(sim_device(c->sim, 1)->boot_tick, T0 + 600);
+    /* the optic: errors for 3 minutes from :30, then flaps every 20 s */
+    sim_advance_to(c->sim, T0 + 1800);
+    uint64_t e0 = sim_port(c->sim, (size_t)optic)->rx_errors;
+    sim_advance_to(c->sim, T0 + 1980);
+    assert_int_equal(sim_port(c->sim, (size_t)optic)->rx_errors - e0, 200 * 180);
+    assert_int_equal(sim_port(c->sim, (size_t)optic)->link_up, 0);
+    sim_advance_to(c->sim, T0 + 1990);
+    assert_int_equal(sim_port(c->sim, (size_t)optic)->link_up, 1);
+    /* the exposition shows what is active, with the event's name */
+    struct stack s;
+    stack_init(&s, FIXTURE("fixtures/faults/scenario.yaml"), 0, SEED, T0_MS + 301000);
+    struct errbuf err;
+    struct body *body = stack_scrape(&s, T0_MS + 301000, EXPO_TEXT_004, BODY_IDENTITY, &err);
+    assert_non_null(strstr(body->data, "switchsim_fault_active{id=\"1\",kind=\"link_cut\","
+                                       "target=\"leaf1:Uplink1\",source=\"hourly cut\"} 1"));
+    body_release(body);
+    /* a scenario event is not the API's to delete */
+    assert_int_equal(exporter_end_fault(s.exporter, 1), -2);
+    stack_cleanup(&s);
+    world_release(a);
+    world_release(b);
+    world_release(c);
 }
 
 /* ---- JSON ----------------------------------------------------------------------------- */
@@ -436,12 +508,15 @@ static void test_api(void **state)
     struct exporter *e = s.exporter;
     api_call(e, "GET", "/api/v1/targets", NULL, (struct reply_check){200, "\"leaf1:Uplink1\""});
     api_call(e, "GET", "/api/v1/faults", NULL, (struct reply_check){200, "{\"faults\":[]}"});
-    api_call(e, "POST", "/api/v1/faults", "{\"kind\":\"link_cut\",\"target\":\"leaf1:Uplink1\","
-             "\"duration\":\"1m\"}", (struct reply_check){201, "{\"id\":1,"});
+    api_call(e, "POST", "/api/v1/faults",
+             "{\"kind\":\"link_cut\",\"target\":\"leaf1:Uplink1\","
+             "\"duration\":\"1m\"}",
+             (struct reply_check){201, "{\"id\":1,"});
     api_call(e, "POST", "/api/v1/faults",
              "{\"kind\":\"congestion\",\"target\":\"leaf1:Ethernet1\",\"params\":{\"factor\":4}}",
              (struct reply_check){201, "{\"id\":2,"});
-    api_call(e, "POST", "/api/v1/faults", "{\"kind\":\"link_cut\"", (struct reply_check){400, "bad JSON: line 1"});
+    api_call(e, "POST", "/api/v1/faults", "{\"kind\":\"link_cut\"",
+             (struct reply_check){400, "bad JSON: line 1"});
     api_call(e, "POST", "/api/v1/faults", NULL, (struct reply_check){400, "no body"});
     api_call(e, "POST", "/api/v1/faults", "{\"kind\":\"fire\",\"target\":\"leaf1\"}",
              (struct reply_check){400, "unknown kind \\\"fire\\\""});
@@ -500,6 +575,7 @@ int main(void)
         cmocka_unit_test(test_congestion_drops_at_the_port_only),
         cmocka_unit_test(test_error_burst_counts_exactly),
         cmocka_unit_test(test_faulted_values_do_not_depend_on_the_path),
+        cmocka_unit_test(test_scenario_timing),
         cmocka_unit_test(test_json_reader),
         cmocka_unit_test(test_api),
     };

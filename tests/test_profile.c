@@ -22,7 +22,7 @@ static const struct {
     {BAD("empty.yaml"), ": profile is empty"},
     {BAD("unknown_top_key.yaml"),
      ":1:1: profile: unknown key \"devcies\" (expected one of: simulation, defaults, templates, "
-     "devices, links)"},
+     "devices, links, scenario)"},
     {BAD("unknown_device_key.yaml"),
      ":3:5: devices[0]: unknown key \"colour\" (expected one of: name, count, first, template, "
      "vendor, model, reboot, labels, port_groups, ports)"},
@@ -32,6 +32,21 @@ static const struct {
     {BAD("link_speed_mismatch.yaml"),
      ":8:5: links[0]: the ends' speeds differ: sw1:eth1 is 10000000000 b/s, sw2:up1 is "
      "100000000000 b/s"},
+    {BAD("scenario_unknown_kind.yaml"),
+     ":5:12: scenario[0].kind: unknown kind \"meteor\" (one of link_cut, admin_down, flap, reboot, "
+     "congestion, error_burst, probe_slow, probe_error, probe_hang, fibre_cut, flapping_optic, "
+     "incast_congestion, probe_outage)"},
+    {BAD("scenario_unknown_port.yaml"), ":5:5: scenario[0]: device sw1 has no port \"eth9\""},
+    {BAD("scenario_bad_at.yaml"),
+     ":5:37: scenario[0].at: expected +DURATION (after loading) or a UTC time like "
+     "2026-11-22T10:00:00Z, got \"tomorrow\""},
+    {BAD("scenario_no_time.yaml"),
+     ":5:5: scenario[0]: an event needs `at:` (or `every:` to repeat)"},
+    {BAD("scenario_bad_param.yaml"),
+     ":5:5: scenario[0]: factor of congestion must be from 1.5 to 1000"},
+    {BAD("scenario_longer_than_period.yaml"),
+     ":5:5: scenario[0]: a fault that repeats lasts at most its period (every 60000 ms, for "
+     "120000 ms)"},
     {BAD("link_one_end.yaml"), ":6:5: links[0]: a link has two ends, [DEVICE:PORT, DEVICE:PORT]"},
     {BAD("fabric_too_few_ports.yaml"),
      ":9:7: links[0].fabric: the fabric needs port \"eth5\" on sw1, which it does not have "

@@ -21,7 +21,15 @@ void json_put_string(struct strbuf *sb, const char *s, size_t n);
 /* Documents longer than this are refused (the API's bodies are a few hundred bytes). */
 #define JSON_MAX_BYTES (64 * 1024)
 
-enum json_type { JSON_NULL, JSON_FALSE, JSON_TRUE, JSON_NUMBER, JSON_STRING, JSON_ARRAY, JSON_OBJECT };
+enum json_type {
+    JSON_NULL,
+    JSON_FALSE,
+    JSON_TRUE,
+    JSON_NUMBER,
+    JSON_STRING,
+    JSON_ARRAY,
+    JSON_OBJECT
+};
 
 /* A parsed value. Objects keep their members in document order. Owned by the root. */
 struct json_value {

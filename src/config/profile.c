@@ -22,9 +22,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
+#include "base/units.h"
 #include "base/xalloc.h"
 #include "config/yaml.h"
+#include "model/fault.h"
 
 /* ---- the key tables ------------------------------------------------------------------- */
 
@@ -69,6 +72,19 @@ struct top_keys {
     const struct ynode *templates;
     const struct ynode *devices;
     const struct ynode *links;
+    const struct ynode *scenario;
+};
+
+struct scenario_keys {
+    const char *name;
+    const char *kind;
+    const char *target;
+    const char *at;
+    uint64_t for_ms;
+    uint64_t every_ms;
+    uint64_t offset_ms;
+    uint64_t count;
+    const struct ynode *params;
 };
 
 struct fabric_side_keys {
@@ -438,6 +454,65 @@ static const struct skey top_keys[] = {
      .offset = TK(links),
      .doc = "the cables between device ports: `[DEVICE:PORT, DEVICE:PORT]` per link, or "
             "`{fabric: {…}}` for a leaf-spine pattern (below); ports in no link face hosts"},
+    {.name = "scenario",
+     .kind = SKIND_LIST,
+     .offset = TK(scenario),
+     .doc = "incidents on a timeline: faults or library incidents at set times "
+            "([docs/INCIDENTS.md](INCIDENTS.md)); targets are devices and ports of this or "
+            "earlier files"},
+    {0}};
+
+#define SC(field) offsetof(struct scenario_keys, field)
+static const struct skey scenario_keys[] = {
+    {.name = "name",
+     NAME_ROW,
+     .offset = SC(name),
+     .doc_default = "`scenario[INDEX]`",
+     .doc = "what `switchsim_fault_active` calls it (label `source`)"},
+    {.name = "kind",
+     NAME_ROW,
+     .offset = SC(kind),
+     .required = 1,
+     .doc = "a fault kind or a library incident (docs/INCIDENTS.md)"},
+    {.name = "target",
+     NAME_ROW,
+     .offset = SC(target),
+     .required = 1,
+     .doc = "`DEVICE` or `DEVICE:PORT`, as the kind needs"},
+    {.name = "at",
+     NAME_ROW,
+     .offset = SC(at),
+     .doc_default = "none: with `every`, repeats anchored to the epoch",
+     .doc = "`+DURATION` after the profiles are loaded (each process on its own), or a UTC "
+            "time `YYYY-MM-DDTHH:MM:SSZ` (every process alike)"},
+    {.name = "for",
+     .kind = SKIND_DURATION_MS,
+     .offset = SC(for_ms),
+     .max_u = FAULT_MAX_DURATION_MS,
+     .doc_default = "until the process ends (a flap: its flaps; an incident: its own)",
+     .doc = "how long each occurrence lasts"},
+    {.name = "every",
+     .kind = SKIND_DURATION_MS,
+     .offset = SC(every_ms),
+     .max_u = FAULT_MAX_DURATION_MS,
+     .doc_default = "once",
+     .doc = "repeat period; without `at`, occurrences start at multiples of it since the "
+            "epoch, plus `offset`, so every process agrees"},
+    {.name = "offset",
+     .kind = SKIND_DURATION_MS,
+     .offset = SC(offset_ms),
+     .max_u = FAULT_MAX_DURATION_MS,
+     .doc = "with `every` and no `at`: where in each period the event starts"},
+    {.name = "count",
+     .kind = SKIND_U64,
+     .offset = SC(count),
+     .max_u = 1000000000,
+     .doc_default = "0: without end",
+     .doc = "occurrences, with `every`"},
+    {.name = "params",
+     .kind = SKIND_MAPPING,
+     .offset = SC(params),
+     .doc = "the kind's parameters by name (`factor: 4`, `delay: 15s`)"},
     {0}};
 
 #define FS(field) offsetof(struct fabric_side_keys, field)
@@ -488,15 +563,15 @@ static const struct skey fabric_keys[] = {
 /* Values of a device's free-form labels. */
 static const struct skey label_value_row = {.name = "label", TEXT_ROW};
 
-const char *const profile_key_tables[] = {"profile",  "simulation",  "device",
-                                          "template", "port_group",  "port_settings",
-                                          "fabric",   "fabric_side", NULL};
+const char *const profile_key_tables[] = {
+    "profile",       "simulation", "device",      "template", "port_group",
+    "port_settings", "fabric",     "fabric_side", "scenario", NULL};
 
 const struct skey *profile_keys(const char *table_name)
 {
-    static const struct skey *const tables[] = {top_keys,      simulation_keys, device_keys,
-                                                template_keys, group_keys,      settings_keys,
-                                                fabric_keys,   fabric_side_keys};
+    static const struct skey *const tables[] = {top_keys,      simulation_keys,  device_keys,
+                                                template_keys, group_keys,       settings_keys,
+                                                fabric_keys,   fabric_side_keys, scenario_keys};
     for (size_t i = 0; profile_key_tables[i]; i++)
         if (strcmp(profile_key_tables[i], table_name) == 0)
             return tables[i];
@@ -1301,6 +1376,155 @@ static int parse_links(struct pctx *c, const struct ynode *list)
     return rc;
 }
 
+/* ---- scenario ------------------------------------------------------------------------- */
+
+/* "YYYY-MM-DDTHH:MM:SSZ" -> ms since the epoch. */
+static int parse_utc_ms(const char *text, uint64_t *ms)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof(tm));
+    char tail = 0;
+    if (strlen(text) != 20 ||
+        sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2dZ%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+               &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &tail) != 6 ||
+        text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' || text[16] != ':')
+        return -1;
+    if (tm.tm_year < 1970 || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+        tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 59)
+        return -1;
+    int mday = tm.tm_mday;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    time_t t = timegm(&tm);
+    if (t < 0 || tm.tm_mday != mday) /* 2026-02-30 normalizes to March */
+        return -1;
+    *ms = (uint64_t)t * 1000;
+    return 0;
+}
+
+static int parse_scenario_event(struct pctx *c, const struct ynode *node, const char *where,
+                                size_t index)
+{
+    struct loader *ld = c->ld;
+    struct fleet *fleet = ld->fleet;
+    struct scenario_keys sk;
+    memset(&sk, 0, sizeof(sk));
+    schema_defaults(scenario_keys, &sk);
+    CHECK(schema_apply(&ld->sctx, node, where, scenario_keys, &sk));
+    char q[YQUOTE_BYTES], w[YWHERE_BYTES];
+    struct scenario_event ev;
+    memset(&ev, 0, sizeof(ev));
+    struct fault_spec *spec = &ev.spec;
+    spec->kind = fault_kind_by_name(sk.kind);
+    spec->incident = spec->kind < 0 ? incident_by_name(sk.kind) : NULL;
+    ywhere_key(w, where, "kind");
+    if (spec->kind < 0 && !spec->incident) {
+        char kinds[512] = "";
+        for (int k = 0; k < FAULT_KIND_COUNT; k++)
+            snprintf(kinds + strlen(kinds), sizeof(kinds) - strlen(kinds), "%s, ",
+                     fault_kinds[k].name);
+        for (size_t k = 0; k < INCIDENT_COUNT; k++)
+            snprintf(kinds + strlen(kinds), sizeof(kinds) - strlen(kinds), "%s%s",
+                     incidents[k].name, k + 1 < INCIDENT_COUNT ? ", " : "");
+        return yfail(ld->err, ymap_get(node, "kind"), w, "unknown kind \"%s\" (one of %s)",
+                     yquote(q, sk.kind), kinds);
+    }
+    spec->target = fleet_strdup(fleet, sk.target);
+    spec->duration_ms = sk.for_ms;
+    spec->every_ms = sk.every_ms;
+    spec->count = sk.count;
+    if (sk.name) {
+        spec->source = fleet_strdup(fleet, sk.name);
+    } else {
+        char name[64];
+        snprintf(name, sizeof(name), "scenario[%zu]", index);
+        spec->source = fleet_strdup(fleet, name);
+    }
+    if (sk.params) {
+        ywhere_key(w, where, "params");
+        const struct fault_kind_info *info = spec->kind >= 0 ? &fault_kinds[spec->kind] : NULL;
+        if (sk.params->n > sizeof(spec->param_values) / sizeof(spec->param_values[0]))
+            return yfail(ld->err, sk.params, w, "too many parameters");
+        for (size_t i = 0; i < sk.params->n; i++) {
+            const struct ynode *key = sk.params->pairs[i].key, *value = sk.params->pairs[i].value;
+            char wp[YWHERE_BYTES];
+            ywhere_key(wp, w, key->text);
+            CHECK(yexpect(ld->err, value, YNODE_SCALAR, wp));
+            const char *unit = "";
+            for (size_t p = 0; info && p < info->n_params; p++)
+                if (strcmp(info->params[p].name, key->text) == 0)
+                    unit = info->params[p].unit;
+            struct errbuf why;
+            double v = 0;
+            uint64_t ms = 0;
+            if (strcmp(unit, "s") == 0) {
+                if (units_parse_duration_ms(value->text, &ms, &why) < 0)
+                    return yfail(ld->err, value, wp, "%s", why.msg);
+                v = (double)ms;
+            } else if (units_parse_double(value->text, &v, &why) < 0) {
+                return yfail(ld->err, value, wp, "%s", why.msg);
+            }
+            spec->param_names[spec->n_params] = fleet_strdup(fleet, key->text);
+            spec->param_values[spec->n_params++] = v;
+        }
+    }
+    const struct ynode *at = ymap_get(node, "at");
+    ywhere_key(w, where, "at");
+    if (sk.at && sk.at[0] == '+') {
+        struct errbuf why;
+        if (units_parse_duration_ms(sk.at + 1, &ev.at_ms, &why) < 0)
+            return yfail(ld->err, at, w, "%s", why.msg);
+        spec->start_relative = 1;
+    } else if (sk.at) {
+        if (parse_utc_ms(sk.at, &ev.at_ms) < 0)
+            return yfail(ld->err, at, w,
+                         "expected +DURATION (after loading) or a UTC time like "
+                         "2026-11-22T10:00:00Z, got \"%s\"",
+                         yquote(q, sk.at));
+    } else if (!sk.every_ms) {
+        return yfail(ld->err, node, where, "an event needs `at:` (or `every:` to repeat)");
+    } else {
+        ev.at_ms = sk.offset_ms;
+    }
+    if (sk.offset_ms && sk.at)
+        return yfail(ld->err, ymap_get(node, "offset"), where,
+                     "`offset:` places repeats without `at:`; with `at:` it has no meaning");
+    if (sk.offset_ms >= sk.every_ms && sk.every_ms)
+        return yfail(ld->err, ymap_get(node, "offset"), where,
+                     "`offset:` must be less than `every:`");
+    if (sk.count && !sk.every_ms)
+        return yfail(ld->err, ymap_get(node, "count"), where, "`count:` needs `every:`");
+    /* everything else the fault API would check: targets, parameters, times */
+    struct fault made[4];
+    size_t n = 0;
+    struct errbuf why;
+    if (fault_spec_expand(spec, fleet, 0, made, 4, &n, &why) < 0)
+        return yfail(ld->err, node, where, "%s", why.msg);
+    if (fleet->n_scenario == fleet->cap_scenario) {
+        size_t cap = fleet->cap_scenario ? 2 * fleet->cap_scenario : 8;
+        struct scenario_event *grown = fleet_alloc(fleet, cap * sizeof(*grown));
+        if (fleet->n_scenario)
+            memcpy(grown, fleet->scenario, fleet->n_scenario * sizeof(*grown));
+        fleet->scenario = grown;
+        fleet->cap_scenario = cap;
+    }
+    if (fleet->n_scenario >= FAULT_MAX / 4)
+        return yfail(ld->err, node, where, "more than %d scenario events", FAULT_MAX / 4);
+    fleet->scenario[fleet->n_scenario++] = ev;
+    return 0;
+}
+
+static int parse_scenario(struct pctx *c, const struct ynode *list)
+{
+    for (size_t i = 0; i < list->n; i++) {
+        char w[YWHERE_BYTES];
+        ywhere_index(w, "scenario", i);
+        CHECK(yexpect(c->ld->err, list->items[i], YNODE_MAPPING, w));
+        CHECK(parse_scenario_event(c, list->items[i], w, c->ld->fleet->n_scenario));
+    }
+    return 0;
+}
+
 static int parse_root(struct pctx *c, const struct ynode *root)
 {
     struct top_keys top;
@@ -1324,6 +1548,8 @@ static int parse_root(struct pctx *c, const struct ynode *root)
     }
     if (top.links)
         CHECK(parse_links(c, top.links));
+    if (top.scenario)
+        CHECK(parse_scenario(c, top.scenario));
     return 0;
 }
 

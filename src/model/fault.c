@@ -11,57 +11,86 @@
 #include "base/xalloc.h"
 
 const struct fault_kind_info fault_kinds[FAULT_KIND_COUNT] = {
-    [FAULT_LINK_CUT] = {"link_cut", FAULT_ON_PORT,
-                        "the cable is cut: the port and the far end of its link go down", 0,
-                        {{0}}, 0},
-    [FAULT_ADMIN_DOWN] = {"admin_down", FAULT_ON_PORT,
-                          "the port is shut down by an operator (admin and oper down)", 0,
-                          {{0}}, 0},
-    [FAULT_FLAP] = {"flap", FAULT_ON_PORT,
-                    "the link goes down for half of every interval, count times", 0,
+    [FAULT_LINK_CUT] = {"link_cut",
+                        FAULT_ON_PORT,
+                        "the cable is cut: the port and the far end of its link go down",
+                        0,
+                        {{0}},
+                        0},
+    [FAULT_ADMIN_DOWN] = {"admin_down",
+                          FAULT_ON_PORT,
+                          "the port is shut down by an operator (admin and oper down)",
+                          0,
+                          {{0}},
+                          0},
+    [FAULT_FLAP] = {"flap",
+                    FAULT_ON_PORT,
+                    "the link goes down for half of every interval, count times",
+                    0,
                     {{"interval", FAULT_P_INTERVAL_MS, 2000, 86400000, 20000, "s"},
                      {"count", FAULT_P_FLAPS, 1, 10000, 5, ""}},
                     2},
-    [FAULT_REBOOT] = {"reboot", FAULT_ON_DEVICE,
-                      "the device reboots: ports down while booting, counters restart", 0,
-                      {{0}}, 0},
-    [FAULT_CONGESTION] = {"congestion", FAULT_ON_PORT,
+    [FAULT_REBOOT] = {"reboot",
+                      FAULT_ON_DEVICE,
+                      "the device reboots: ports down while booting, counters restart",
+                      0,
+                      {{0}},
+                      0},
+    [FAULT_CONGESTION] = {"congestion",
+                          FAULT_ON_PORT,
                           "a host-facing port drains at 1/factor of line rate (incast): "
                           "queue full, drops, watermark at the buffer size",
                           0,
                           {{"factor", FAULT_P_FACTOR, 1.5, 1000, 4, ""}},
                           1},
-    [FAULT_ERROR_BURST] = {"error_burst", FAULT_ON_PORT,
-                           "errored frames (CRC) arrive on the port while it is up", 0,
+    [FAULT_ERROR_BURST] = {"error_burst",
+                           FAULT_ON_PORT,
+                           "errored frames (CRC) arrive on the port while it is up",
+                           0,
                            {{"rate", FAULT_P_RATE, 0.001, 1e7, 100, "1/s"}},
                            1},
-    [FAULT_PROBE_SLOW] = {"probe_slow", FAULT_ON_DEVICE,
-                          "/probe of the device answers only after the delay", 0,
+    [FAULT_PROBE_SLOW] = {"probe_slow",
+                          FAULT_ON_DEVICE,
+                          "/probe of the device answers only after the delay",
+                          0,
                           {{"delay", FAULT_P_DELAY_MS, 1, 120000, 15000, "s"}},
                           1},
-    [FAULT_PROBE_ERROR] = {"probe_error", FAULT_ON_DEVICE,
-                           "/probe of the device answers 503 Service Unavailable", 0,
-                           {{0}}, 0},
-    [FAULT_PROBE_HANG] = {"probe_hang", FAULT_ON_DEVICE,
-                          "/probe of the device never answers: the scraper times out", 0,
-                          {{0}}, 0},
+    [FAULT_PROBE_ERROR] = {"probe_error",
+                           FAULT_ON_DEVICE,
+                           "/probe of the device answers 503 Service Unavailable",
+                           0,
+                           {{0}},
+                           0},
+    [FAULT_PROBE_HANG] = {"probe_hang",
+                          FAULT_ON_DEVICE,
+                          "/probe of the device never answers: the scraper times out",
+                          0,
+                          {{0}},
+                          0},
 };
 
 const struct incident incidents[INCIDENT_COUNT] = {
-    {"fibre_cut", FAULT_ON_PORT, "the cable is cut for 5 minutes",
-     {{FAULT_LINK_CUT, 0, 300000, FAULT_PARAM_SLOTS, 0}}, 1},
-    {"flapping_optic", FAULT_ON_PORT,
+    {"fibre_cut",
+     FAULT_ON_PORT,
+     "the cable is cut for 5 minutes",
+     {{FAULT_LINK_CUT, 0, 300000, FAULT_PARAM_SLOTS, 0}},
+     1},
+    {"flapping_optic",
+     FAULT_ON_PORT,
      "a failing optic: CRC errors for 3 minutes, then a flap every 20 s, 5 times",
      {{FAULT_ERROR_BURST, 0, 180000, FAULT_P_RATE, 200},
       {FAULT_FLAP, 180000, 0, FAULT_P_INTERVAL_MS, 20000}},
      2},
-    {"incast_congestion", FAULT_ON_PORT,
+    {"incast_congestion",
+     FAULT_ON_PORT,
      "incast: the port drains at a quarter of what it is sent for 3 minutes",
-     {{FAULT_CONGESTION, 0, 180000, FAULT_P_FACTOR, 4}}, 1},
-    {"reboot", FAULT_ON_DEVICE, "the device reboots", {{FAULT_REBOOT, 0, 1000, FAULT_PARAM_SLOTS, 0}},
+     {{FAULT_CONGESTION, 0, 180000, FAULT_P_FACTOR, 4}},
      1},
-    {"probe_outage", FAULT_ON_DEVICE, "the device's /probe does not answer for 2 minutes",
-     {{FAULT_PROBE_HANG, 0, 120000, FAULT_PARAM_SLOTS, 0}}, 1},
+    {"probe_outage",
+     FAULT_ON_DEVICE,
+     "the device's /probe does not answer for 2 minutes",
+     {{FAULT_PROBE_HANG, 0, 120000, FAULT_PARAM_SLOTS, 0}},
+     1},
 };
 
 const struct incident *incident_by_name(const char *name)
@@ -128,8 +157,7 @@ int fault_resolve_target(struct fault *f, const struct fleet *fleet, const char 
     const char *colon = strchr(target, ':');
     size_t dev_len = colon ? (size_t)(colon - target) : strlen(target);
     if (k->target == FAULT_ON_DEVICE && colon) {
-        errbuf_set(err, "%s targets a device (\"DEVICE\"), not a port: \"%s\"", k->name,
-                   target);
+        errbuf_set(err, "%s targets a device (\"DEVICE\"), not a port: \"%s\"", k->name, target);
         return -1;
     }
     if (k->target == FAULT_ON_PORT && !colon) {
@@ -182,11 +210,10 @@ int fault_set_param(struct fault *f, const char *name, double value, struct errb
             continue;
         if (!(value >= p->min && value <= p->max)) { /* also refuses NaN */
             if (strcmp(p->unit, "s") == 0)
-                errbuf_set(err, "%s of %s must be from %gs to %gs", name, k->name,
-                           p->min / 1000.0, p->max / 1000.0);
+                errbuf_set(err, "%s of %s must be from %gs to %gs", name, k->name, p->min / 1000.0,
+                           p->max / 1000.0);
             else
-                errbuf_set(err, "%s of %s must be from %g to %g", name, k->name, p->min,
-                           p->max);
+                errbuf_set(err, "%s of %s must be from %g to %g", name, k->name, p->min, p->max);
             return -1;
         }
         if (p->slot == FAULT_P_FLAPS && value != floor(value)) {
@@ -199,11 +226,10 @@ int fault_set_param(struct fault *f, const char *name, double value, struct errb
     if (k->n_params == 0)
         errbuf_set(err, "%s takes no parameter, not \"%s\"", k->name, name);
     else if (k->n_params == 1)
-        errbuf_set(err, "%s takes the parameter %s, not \"%s\"", k->name, k->params[0].name,
-                   name);
+        errbuf_set(err, "%s takes the parameter %s, not \"%s\"", k->name, k->params[0].name, name);
     else
-        errbuf_set(err, "%s takes the parameters %s and %s, not \"%s\"", k->name,
-                   k->params[0].name, k->params[1].name, name);
+        errbuf_set(err, "%s takes the parameters %s and %s, not \"%s\"", k->name, k->params[0].name,
+                   k->params[1].name, name);
     return -1;
 }
 
@@ -234,8 +260,9 @@ int fault_finish(struct fault *f, uint64_t tick_ms, struct errbuf *err)
         return -1;
     }
     if (f->period_ticks && f->duration_ticks != UINT64_MAX && f->period_ticks < f->duration_ticks) {
-        errbuf_set(err, "a fault that repeats lasts at most its period (every %" PRIu64
-                        " ms, for %" PRIu64 " ms)",
+        errbuf_set(err,
+                   "a fault that repeats lasts at most its period (every %" PRIu64
+                   " ms, for %" PRIu64 " ms)",
                    f->period_ticks * tick_ms, f->duration_ticks * tick_ms);
         return -1;
     }
@@ -422,7 +449,7 @@ void fault_to_json(const struct fault *f, uint64_t tick_ms, struct strbuf *sb)
         strbuf_appendf(sb, ",\"end_ms\":%" PRIu64, end * tick_ms);
     if (f->period_ticks)
         strbuf_appendf(sb, ",\"every_ms\":%" PRIu64 ",\"for_ms\":%" PRIu64 ",\"count\":%" PRIu64,
-                      f->period_ticks * tick_ms, f->duration_ticks * tick_ms, f->count);
+                       f->period_ticks * tick_ms, f->duration_ticks * tick_ms, f->count);
     strbuf_puts(sb, "}");
 }
 
@@ -475,4 +502,27 @@ int fault_spec_expand(const struct fault_spec *spec, const struct fleet *fleet, 
         (*n)++;
     }
     return 0;
+}
+
+int fault_scenario_faults(const struct fleet *fleet, uint64_t load_tick, struct fault_set *set,
+                          struct errbuf *err)
+{
+    int rc = 0;
+    uint64_t tick_ms = fleet->tick_ms;
+    for (size_t i = 0; i < fleet->n_scenario; i++) {
+        const struct scenario_event *ev = &fleet->scenario[i];
+        uint64_t start = ev->spec.start_relative ? load_tick + (ev->at_ms + tick_ms - 1) / tick_ms
+                                                 : (ev->at_ms + tick_ms - 1) / tick_ms;
+        struct fault made[4];
+        size_t n = 0;
+        struct errbuf why;
+        if (fault_spec_expand(&ev->spec, fleet, start, made, 4, &n, &why) < 0) {
+            rc = errbuf_set(err, "scenario event %s: %s", ev->spec.source, why.msg);
+            continue;
+        }
+        for (size_t k = 0; k < n; k++)
+            if (fault_set_add(set, &made[k], NULL, &why) < 0)
+                return errbuf_set(err, "scenario event %s: %s", ev->spec.source, why.msg);
+    }
+    return rc;
 }

@@ -47,7 +47,7 @@ enum fault_target { FAULT_ON_DEVICE, FAULT_ON_PORT };
 /* Parameters a kind reads (one slot each; 0 is "not given": every minimum is above 0). */
 enum fault_param {
     FAULT_P_FACTOR,
-    FAULT_P_RATE,        /* errored frames per second */
+    FAULT_P_RATE, /* errored frames per second */
     FAULT_P_DELAY_MS,
     FAULT_P_INTERVAL_MS, /* a flap's period */
     FAULT_P_FLAPS,       /* a flap's number of down phases */
@@ -86,7 +86,7 @@ struct incident {
     struct incident_step steps[3];
     size_t n_steps;
 };
-#define INCIDENT_COUNT 5
+#define INCIDENT_COUNT 4 /* a reboot is the fault kind `reboot` itself */
 extern const struct incident incidents[INCIDENT_COUNT];
 /* The incident named `name`, or NULL. */
 const struct incident *incident_by_name(const char *name);
@@ -104,8 +104,8 @@ struct fault {
     uint64_t period_ticks;   /* 0: once */
     uint64_t count;          /* occurrences when period > 0; 0: without end */
     uint64_t flap_ticks;     /* a flap's interval; 0 for other kinds */
-    const char *source; /* "api" or the scenario event's name; static or fleet-owned */
-    int start_relative; /* a scenario's `at: +DURATION`: start_tick counts from the load */
+    const char *source;      /* "api" or the scenario event's name; static or fleet-owned */
+    int start_relative;      /* a scenario's `at: +DURATION`: start_tick counts from the load */
     char target_name[2 * SWITCHSIM_MAX_NAME_BYTES + 2]; /* "dev" or "dev:port" */
 };
 
@@ -180,6 +180,21 @@ struct fault_spec {
  * target, parameter out of range, inconsistent times). Ids are not set. */
 int fault_spec_expand(const struct fault_spec *spec, const struct fleet *fleet, uint64_t start_tick,
                       struct fault *out, size_t max, size_t *n, struct errbuf *err);
+
+/* One event of a profile's `scenario:`, as loaded (config/profile.c checked it). Strings
+ * are fleet-owned. at_ms: with start_relative, from when the profiles are loaded; else
+ * ms since the epoch (for epoch-anchored repeats, the offset of the first). */
+struct scenario_event {
+    struct fault_spec spec;
+    uint64_t at_ms;
+};
+
+/* The faults of the fleet's scenario for a process that loaded it at load_tick (relative
+ * starts count from it), added to set with their ids. An event that no longer fits (a flap
+ * interval under two ticks of a changed tick) is left out with its reason in err: returns
+ * -1 after adding the others. */
+int fault_scenario_faults(const struct fleet *fleet, uint64_t load_tick, struct fault_set *set,
+                          struct errbuf *err);
 
 /* Appends the fault as a JSON object (id, kind, target, source, start/end in ms). */
 void fault_to_json(const struct fault *f, uint64_t tick_ms, struct strbuf *sb);

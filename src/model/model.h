@@ -91,6 +91,8 @@ struct fleet_link {
     size_t a, b;
 };
 
+struct scenario_event; /* model/fault.h */
+
 struct fleet {
     struct device *devices;
     size_t n_devices;
@@ -103,6 +105,9 @@ struct fleet {
     int tick_set;     /* a profile named the tick (conflicts are errors) */
     uint64_t seed;
     int seed_set;
+    /* the profiles' `scenario:` events, in order (fleet-owned; model/fault.h) */
+    struct scenario_event *scenario;
+    size_t n_scenario, cap_scenario;
     /* Set by the loader from its budget (config/profile.h): label value bytes of every
      * label set (escaped), and an upper bound on the bytes of one full render. */
     uint64_t label_bytes;

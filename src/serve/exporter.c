@@ -94,6 +94,7 @@ struct exporter *exporter_new(struct world *world, const struct exporter_options
     e->self.last_reload_ok = 1;
     e->self.last_reload_success_ms = opts->loaded_ms;
     fault_set_init(&e->faults);
+    fault_set_copy(&e->faults, &world->scenario); /* what its simulation applies already */
     pthread_mutex_init(&e->lock, NULL);
     pthread_mutex_init(&e->reload_lock, NULL);
     pthread_mutex_init(&e->ticker_lock, NULL);
@@ -440,13 +441,17 @@ void exporter_swap_world(struct exporter *e, struct world *next)
     world_release(old); /* outside the lock: freeing a large fleet takes a while */
 }
 
-/* Caller holds e->lock. Keeps the API faults whose targets exist in `fleet` (re-resolved
- * by name) and drops the rest with a log line. */
-static void retarget_faults_locked(struct exporter *e, const struct fleet *fleet)
+/* Caller holds e->lock. Keeps the API faults whose targets exist in `next` (re-resolved
+ * by name; the rest are dropped with a log line) and replaces the scenario's faults with
+ * next's. */
+static void retarget_faults_locked(struct exporter *e, const struct world *next)
 {
+    const struct fleet *fleet = next->fleet;
     size_t w = 0;
     for (size_t i = 0; i < e->faults.n; i++) {
         struct fault f = e->faults.faults[i];
+        if (strcmp(f.source, "api") != 0)
+            continue; /* the old scenario's */
         char target[sizeof(f.target_name)];
         memcpy(target, f.target_name, sizeof(target));
         struct errbuf err;
@@ -459,6 +464,13 @@ static void retarget_faults_locked(struct exporter *e, const struct fleet *fleet
     }
     e->faults.n = w;
     e->faults.generation++;
+    for (size_t i = 0; i < next->scenario.n; i++) {
+        struct errbuf err;
+        if (fault_set_add(&e->faults, &next->scenario.faults[i], NULL, &err) < 0) {
+            log_warn("scenario event left out", LOG_STR("reason", err.msg));
+            break;
+        }
+    }
 }
 
 void exporter_reload_world(struct exporter *e, struct world *next, size_t *carried)
@@ -472,7 +484,7 @@ void exporter_reload_world(struct exporter *e, struct world *next, size_t *carri
      * continues exactly, with nothing to copy. */
     uint64_t tick = sim_tick(old->sim);
     /* API faults follow their targets by name; scenario faults come with the new world */
-    retarget_faults_locked(e, next->fleet);
+    retarget_faults_locked(e, next);
     sim_set_faults(next->sim, &e->faults);
     sim_seek_to(next->sim, tick);
     e->world = next;
@@ -581,14 +593,15 @@ int exporter_add_fault(struct exporter *e, const struct fault_spec *spec, uint64
     size_t n = 0;
     *n_ids = 0;
     pthread_mutex_lock(&e->lock);
-    int rc = fault_spec_expand(spec, e->world->fleet, sim_tick(e->world->sim) + 1, made, 4, &n,
-                               err);
+    int rc =
+        fault_spec_expand(spec, e->world->fleet, sim_tick(e->world->sim) + 1, made, 4, &n, err);
     if (rc == 0 && e->faults.n + n > FAULT_MAX)
-        rc = errbuf_set(err, "%d faults are held already (the limit); delete some first",
-                        FAULT_MAX);
+        rc =
+            errbuf_set(err, "%d faults are held already (the limit); delete some first", FAULT_MAX);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         fault_set_add(&e->faults, &made[i], &ids[i], err);
-        log_info("fault added", LOG_U64("id", ids[i]), LOG_STR("kind", fault_kinds[made[i].kind].name),
+        log_info("fault added", LOG_U64("id", ids[i]),
+                 LOG_STR("kind", fault_kinds[made[i].kind].name),
                  LOG_STR("target", made[i].target_name), LOG_U64("start_tick", made[i].start_tick));
     }
     if (rc == 0) {
@@ -646,4 +659,3 @@ int exporter_probe_fault(struct exporter *e, const char *device, uint64_t *delay
     pthread_mutex_unlock(&e->lock);
     return kind;
 }
-

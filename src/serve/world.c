@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "base/xalloc.h"
 
 static int cmp_name(const void *a, const void *b)
@@ -16,7 +17,11 @@ struct world *world_new_at(struct fleet *fleet, const struct world_params *param
     struct world *w = xcalloc(1, sizeof(*w));
     w->params = *params;
     w->fleet = fleet;
-    w->sim = sim_new(fleet, params->seed, tick);
+    fault_set_init(&w->scenario);
+    struct errbuf err;
+    if (fault_scenario_faults(fleet, tick, &w->scenario, &err) < 0)
+        log_warn("scenario event left out", LOG_STR("reason", err.msg));
+    w->sim = sim_new_faulted(fleet, params->seed, &w->scenario, tick);
     w->collectors = collectors_new(fleet, &params->build, params->process_start_ms);
     registry_init(&w->reg);
     collectors_register(w->collectors, &w->reg);
@@ -43,6 +48,7 @@ void world_release(struct world *w)
         return;
     collectors_free(w->collectors);
     sim_free(w->sim);
+    fault_set_cleanup(&w->scenario);
     free(w->devices_by_name);
     free(w->served);
     fleet_free(w->fleet);

@@ -19,6 +19,7 @@
 
 #include "metrics/collectors.h"
 #include "metrics/registry.h"
+#include "model/fault.h"
 #include "model/model.h"
 #include "model/shard.h"
 #include "sim/sim.h"
@@ -47,11 +48,16 @@ struct world {
      * served (/metrics, /probe, /sd, the landing page) is limited to these. */
     unsigned char *served;
     size_t n_served;
+    /* The profiles' scenario as faults, relative starts counted from the creation tick
+     * (model/fault.h); the simulation applies them. */
+    struct fault_set scenario;
     int refs; /* atomic */
 };
 
 /* Takes ownership of the fleet. Returns a world with one reference, its simulation
- * positioned directly at `tick` (ticks count from the epoch; nothing is replayed). */
+ * positioned directly at `tick` (ticks count from the epoch; nothing is replayed), with
+ * the profiles' scenario applied (`at: +DURATION` counted from `tick`; an event that cannot
+ * be placed is logged and left out). */
 struct world *world_new_at(struct fleet *fleet, const struct world_params *params, uint64_t tick);
 void world_retain(struct world *w);
 void world_release(struct world *w); /* NULL is a no-op */

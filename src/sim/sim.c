@@ -536,7 +536,7 @@ static int port_up_at(const struct sim *sim, const struct psim *p, uint64_t t);
 
 /* ---- faults (model/fault.h) ---------------------------------------------------------------- */
 
-#define KIND(k) (1u << (unsigned)(k))
+#define KIND(k)   (1u << (unsigned)(k))
 #define CUT_KINDS (KIND(FAULT_LINK_CUT) | KIND(FAULT_FLAP))
 
 /* A fault of one of `kinds` on the port active at t (stored in *which when not NULL). */

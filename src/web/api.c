@@ -98,9 +98,9 @@ static void serve_targets(struct exporter *e, struct api_reply *out)
         for (size_t i = 0; i < info->n_params; i++) {
             const struct fault_param_info *p = &info->params[i];
             double scale = strcmp(p->unit, "s") == 0 ? 1000.0 : 1.0;
-            strbuf_appendf(&sb, "%s{\"name\":\"%s\",\"unit\":\"%s\",\"min\":%g,\"max\":%g,\"default\":%g}",
-                           i ? "," : "", p->name, p->unit, p->min / scale, p->max / scale,
-                           p->def / scale);
+            strbuf_appendf(
+                &sb, "%s{\"name\":\"%s\",\"unit\":\"%s\",\"min\":%g,\"max\":%g,\"default\":%g}",
+                i ? "," : "", p->name, p->unit, p->min / scale, p->max / scale, p->def / scale);
         }
         strbuf_puts(&sb, "]}");
     }
@@ -145,7 +145,8 @@ static int read_fault_request(const struct json_value *doc, struct fault_spec *r
         while (k < 4 && strcmp(doc->keys[i], known[k]) != 0)
             k++;
         if (k == 4)
-            return errbuf_set(err, "unknown field \"%.64s\" (known: kind, target, duration, params)",
+            return errbuf_set(err,
+                              "unknown field \"%.64s\" (known: kind, target, duration, params)",
                               doc->keys[i]);
     }
     const struct json_value *kind = json_get(doc, "kind"), *target = json_get(doc, "target");

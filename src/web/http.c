@@ -20,11 +20,11 @@
 #include <gnutls/gnutls.h>
 #include <microhttpd.h>
 
+#include "base/json.h"
 #include "base/log.h"
 #include "base/strbuf.h"
 #include "base/units.h"
 #include "base/xalloc.h"
-#include "base/json.h"
 #include "model/fault.h"
 #include "web/api.h"
 #include "web/auth.h"
@@ -473,8 +473,8 @@ static enum MHD_Result serve_api(struct http_server *srv, struct MHD_Connection 
 
 /* A probe fault on the /probe target (exporter_probe_fault): 1 when it answered or held the
  * request back (*ret set), 0 when the request goes on. */
-static int probe_fault(struct http_server *srv, struct MHD_Connection *conn,
-                       struct req_state **stp, enum MHD_Result *ret)
+static int probe_fault(struct http_server *srv, struct MHD_Connection *conn, struct req_state **stp,
+                       enum MHD_Result *ret)
 {
     struct req_state *st = *stp;
     if (st && st->delayed) {
@@ -522,10 +522,14 @@ struct route {
 };
 
 static const struct route routes[] = {
-    {"/metrics", "GET, HEAD", serve_metrics}, {"/probe", "GET, HEAD", serve_probe},
-    {"/sd", "GET, HEAD", serve_sd},           {"/config", "GET, HEAD", serve_config},
-    {"/", "GET, HEAD", serve_landing},        {"/-/healthy", "GET, HEAD", serve_ok},
-    {"/-/ready", "GET, HEAD", serve_ready},   {"/-/reload", "POST, PUT", serve_reload},
+    {"/metrics", "GET, HEAD", serve_metrics},
+    {"/probe", "GET, HEAD", serve_probe},
+    {"/sd", "GET, HEAD", serve_sd},
+    {"/config", "GET, HEAD", serve_config},
+    {"/", "GET, HEAD", serve_landing},
+    {"/-/healthy", "GET, HEAD", serve_ok},
+    {"/-/ready", "GET, HEAD", serve_ready},
+    {"/-/reload", "POST, PUT", serve_reload},
     {API_PREFIX, "GET, HEAD, POST, DELETE", NULL}, /* serve_api: every path under it */
 };
 
