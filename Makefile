@@ -127,7 +127,7 @@ asan:
 
 valgrind:
 	@$(MAKE) --no-print-directory BUILD=build/vg OPT='-O0 -g' RUNNER='$(VALGRIND)' \
-	  INTEGRATION_ARGS='--valgrind' SWITCHSIM_SHORT_TESTS=1 test
+	  INTEGRATION_ARGS='--valgrind' SWITCHSIM_SHORT_TESTS=1 SWITCHSIM_VALGRIND=1 test
 
 e2e: $(BUILD)/switchsim
 	@/usr/bin/python3 tests/e2e/test_prometheus.py --binary $(BUILD)/switchsim

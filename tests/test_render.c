@@ -337,6 +337,16 @@ static void check_golden(const char *name, const char *got)
 static void test_render_golden_small_fleet(void **state)
 {
     (void)state;
+    /* valgrind runs x87 long double arithmetic at double precision, which moves the
+     * whole-frame rounding of the simulation's sums by a frame here and there: the golden
+     * values are checked by the plain and sanitizer runs, the renders' memory here. */
+    if (getenv("SWITCHSIM_VALGRIND")) {
+        char *body = render_profile(FIXTURE("fixtures/profiles/ok/small.yaml"), 7, 10, 1, NULL);
+        assert_non_null(body);
+        free(body);
+        print_message("golden values not compared under valgrind (x87 emulated as double)\n");
+        return;
+    }
     char *body = render_profile(FIXTURE("fixtures/profiles/ok/small.yaml"), 7, 10, 1, NULL);
     check_golden("small_tick10.prom", body);
     free(body);
