@@ -163,7 +163,7 @@ static int json_string(struct json_reader *r, char **out, size_t *out_len)
                 strbuf_putc(&sb, map[simple - "\"\\/bfnrt"]);
                 continue;
             }
-            unsigned cp;
+            unsigned cp = 0;
             if (e != 'u' || json_hex4(r, &cp) < 0) {
                 strbuf_cleanup(&sb);
                 return e != 'u' ? json_fail(r, "unknown escape in a string") : -1;
@@ -292,8 +292,9 @@ static int json_container(struct json_reader *r, struct json_value *v, int depth
             if (r->pos >= r->len || r->s[r->pos] != '"')
                 return json_fail(r, "expected a string key");
             size_t key_pos = r->pos, key_len;
-            char *key;
-            if (json_string(r, &key, &key_len) < 0)
+            char *key = NULL;
+            key_len = 0;
+            if (json_string(r, &key, &key_len) < 0 || !key)
                 return -1;
             for (size_t i = 0; i < v->n; i++)
                 if (strcmp(v->keys[i], key) == 0) {

@@ -1378,19 +1378,35 @@ static int parse_links(struct pctx *c, const struct ynode *list)
 
 /* ---- scenario ------------------------------------------------------------------------- */
 
+/* The decimal digits text[at..at+n), or -1. */
+static int digits_at(const char *text, size_t at, size_t n)
+{
+    int v = 0;
+    for (size_t i = at; i < at + n; i++) {
+        if (!isdigit((unsigned char)text[i]))
+            return -1;
+        v = v * 10 + (text[i] - '0');
+    }
+    return v;
+}
+
 /* "YYYY-MM-DDTHH:MM:SSZ" -> ms since the epoch. */
 static int parse_utc_ms(const char *text, uint64_t *ms)
 {
+    if (strlen(text) != 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' ||
+        text[13] != ':' || text[16] != ':' || text[19] != 'Z')
+        return -1;
     struct tm tm;
     memset(&tm, 0, sizeof(tm));
-    char tail = 0;
-    if (strlen(text) != 20 ||
-        sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2dZ%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-               &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &tail) != 6 ||
-        text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' || text[16] != ':')
-        return -1;
+    tm.tm_year = digits_at(text, 0, 4);
+    tm.tm_mon = digits_at(text, 5, 2);
+    tm.tm_mday = digits_at(text, 8, 2);
+    tm.tm_hour = digits_at(text, 11, 2);
+    tm.tm_min = digits_at(text, 14, 2);
+    tm.tm_sec = digits_at(text, 17, 2);
     if (tm.tm_year < 1970 || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
-        tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 59)
+        tm.tm_hour < 0 || tm.tm_hour > 23 || tm.tm_min < 0 || tm.tm_min > 59 || tm.tm_sec < 0 ||
+        tm.tm_sec > 59)
         return -1;
     int mday = tm.tm_mday;
     tm.tm_year -= 1900;

@@ -56,17 +56,17 @@ enum fault_param {
 
 struct fault_kind_info {
     const char *name;
-    enum fault_target target;
     const char *summary; /* one line for docs and errors */
-    int needs_duration;  /* 1: open-ended is refused (flap has its own end) */
-    /* the parameters it takes: name, slot, lower and upper bound (inclusive), default */
+    /* the parameters it takes: name, unit ("", "s" for a duration with units, "/s"),
+     * lower and upper bound (inclusive), default, and the slot it fills */
     struct fault_param_info {
         const char *name;
-        enum fault_param slot;
+        const char *unit;
         double min, max, def;
-        const char *unit; /* "", "s" (duration with units), "1/s" */
+        enum fault_param slot;
     } params[2];
     size_t n_params;
+    enum fault_target target;
 };
 
 extern const struct fault_kind_info fault_kinds[FAULT_KIND_COUNT];
@@ -95,17 +95,17 @@ uint64_t incident_span_ms(const struct incident *inc);
 
 struct fault {
     uint64_t id;
-    enum fault_kind kind;
     size_t device; /* fleet device index */
     long port;     /* fleet-wide port index, -1 for device faults */
-    double param[FAULT_PARAM_SLOTS];
     uint64_t start_tick;
     uint64_t duration_ticks; /* of one occurrence; UINT64_MAX: until cleared */
     uint64_t period_ticks;   /* 0: once */
     uint64_t count;          /* occurrences when period > 0; 0: without end */
     uint64_t flap_ticks;     /* a flap's interval; 0 for other kinds */
     const char *source;      /* "api" or the scenario event's name; static or fleet-owned */
-    int start_relative;      /* a scenario's `at: +DURATION`: start_tick counts from the load */
+    double param[FAULT_PARAM_SLOTS];
+    enum fault_kind kind;
+    int start_relative; /* a scenario's `at: +DURATION`: start_tick counts from the load */
     char target_name[2 * SWITCHSIM_MAX_NAME_BYTES + 2]; /* "dev" or "dev:port" */
 };
 

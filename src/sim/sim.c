@@ -1600,7 +1600,6 @@ static void index_faults(struct sim *sim)
     sim->fault_refs = NULL;
     size_t total = 0;
     for (int pass = 0; pass < 2; pass++) {
-        const struct fault **at = sim->fault_refs;
         for (size_t i = 0; i < sim->faults.n; i++) {
             const struct fault *f = &sim->faults.faults[i];
             if (f->kind == FAULT_REBOOT && f->device < fleet->n_devices) {
@@ -1615,7 +1614,7 @@ static void index_faults(struct sim *sim)
                 if ((CUT_KINDS & KIND(f->kind)) && ends[0]->peer >= 0)
                     ends[1] = &sim->ports[ends[0]->peer];
                 for (int e = 0; e < 2 && ends[e]; e++) {
-                    if (pass)
+                    if (pass && ends[e]->faults)
                         ends[e]->faults[ends[e]->n_faults++] = f;
                     else
                         ends[e]->n_faults++;
@@ -1628,8 +1627,9 @@ static void index_faults(struct sim *sim)
             total += sim->ports[i].n_faults;
         for (size_t d = 0; d < fleet->n_devices; d++)
             total += sim->devs[d].n_reboots;
-        sim->fault_refs = total ? xcalloc(total, sizeof(*sim->fault_refs)) : NULL;
-        at = sim->fault_refs;
+        /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
+        sim->fault_refs = total ? xcalloc(total, sizeof(const struct fault *)) : NULL;
+        const struct fault **at = sim->fault_refs;
         for (size_t i = 0; i < fleet->n_ports; i++) {
             sim->ports[i].faults = at;
             at += sim->ports[i].n_faults;

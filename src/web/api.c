@@ -180,9 +180,9 @@ static int read_fault_request(const struct json_value *doc, struct fault_spec *r
             for (size_t p = 0; info && p < info->n_params; p++)
                 if (strcmp(info->params[p].name, params->keys[i]) == 0)
                     unit = info->params[p].unit;
-            double value;
+            double value = 0;
             if (strcmp(unit, "s") == 0) {
-                uint64_t ms;
+                uint64_t ms = 0;
                 if (read_duration_ms(v, params->keys[i], &ms, err) < 0)
                     return -1;
                 value = (double)ms;
