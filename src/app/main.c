@@ -144,6 +144,9 @@ static int run(const struct options *opts, const struct web_config *web, const c
         .admin_api = opts->enable_admin_api,
         .reload_ctx = &reloader};
     struct http_server *srv = NULL;
+    /* Read now: once the server runs, a reload may free this fleet. */
+    size_t n_devices = fleet->n_devices, n_ports = fleet->n_ports;
+    uint64_t tick_ms = fleet->tick_ms;
     if (exporter_start_ticker(exporter, &err) < 0) {
         log_error("Cannot start the simulation ticker", LOG_STR("err", err.msg));
         rc = 1;
@@ -155,9 +158,9 @@ static int run(const struct options *opts, const struct web_config *web, const c
         goto out;
     }
     log_info("Starting switchsim", LOG_STR("version", SWITCHSIM_VERSION),
-             LOG_STR("revision", SWITCHSIM_REVISION), LOG_U64("devices", fleet->n_devices),
-             LOG_U64("ports", fleet->n_ports), LOG_U64("seed", seed),
-             LOG_U64("tick_ms", fleet->tick_ms), LOG_BOOL("timestamps", opts->timestamps));
+             LOG_STR("revision", SWITCHSIM_REVISION), LOG_U64("devices", n_devices),
+             LOG_U64("ports", n_ports), LOG_U64("seed", seed), LOG_U64("tick_ms", tick_ms),
+             LOG_BOOL("timestamps", opts->timestamps));
     /* Serving from here on: SIGHUP reloads, SIGTERM shuts down in order. Before the
      * "Listening on" line, which tells scripts the server is up. */
     signals_on_reload(reload_on_signal, &reloader);
