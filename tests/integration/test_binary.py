@@ -7,6 +7,7 @@ Prints one line per test and closes with "integration: N passed, N failed".
 """
 import argparse
 import gzip
+import http.client
 import json
 import os
 import re
@@ -661,6 +662,70 @@ def probe_and_sd(binary, wrapper):
         assert s.stop() == 0
 
 
+def api_call(s, method, path, body=None):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(s.url(path), data=data, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+@test
+def probe_faults_and_faults_across_reload(binary, wrapper):
+    """The fault API's scrape-layer faults through the real server (suspend and resume in
+    libmicrohttpd): probe_error answers 503, probe_slow answers after its delay while other
+    devices answer at once, probe_hang closes without an answer; a fault whose target
+    survives a reload is kept, one whose target goes is dropped."""
+    with tempfile.TemporaryDirectory() as tmp:
+        profile = os.path.join(tmp, "p.yaml")
+        with open(SMALL) as f:
+            text = f.read()
+        with open(profile, "w") as f:
+            f.write(text)
+        with Switchsim(binary, ["--profile", profile, "--web.enable-admin-api",
+                                "--web.enable-lifecycle", "--web.write-timeout", "3s"] + LISTEN,
+                       wrapper) as s:
+            status, made = api_call(s, "POST", "/api/v1/faults",
+                                    {"kind": "probe_error", "target": "tor01"})
+            assert status == 201, made
+            err_id = made["data"]["id"]
+            assert wait_for(lambda: s.get("/probe?target=tor01")[0] == 503, 10, 0.2)
+            assert s.get("/probe?target=tor02")[0] == 200
+            assert api_call(s, "DELETE", "/api/v1/faults/%d" % err_id)[0] == 200
+            assert wait_for(lambda: s.get("/probe?target=tor01")[0] == 200, 10, 0.2)
+            status, made = api_call(s, "POST", "/api/v1/faults",
+                                    {"kind": "probe_slow", "target": "tor02",
+                                     "params": {"delay": "1500ms"}})
+            assert status == 201, made
+            time.sleep(1.1)  # the fault starts at the next tick
+            t0 = time.monotonic()
+            status, _, body = s.get("/probe?target=tor02")
+            slow = time.monotonic() - t0
+            assert status == 200 and slow >= 1.4, (status, slow)
+            promtool_check(body)
+            status, made = api_call(s, "POST", "/api/v1/faults",
+                                    {"kind": "probe_hang", "target": "core1"})
+            assert status == 201, made
+            time.sleep(1.1)
+            try:
+                got = s.get("/probe?target=core1")
+                raise AssertionError("a hung probe answered: %r" % (got[:1],))
+            except (urllib.error.URLError, ConnectionError, http.client.HTTPException):
+                pass  # closed without an answer after --web.write-timeout
+            # reload: tor02 stays, core1 goes
+            with open(profile, "w") as f:
+                f.write(text.replace("name: core1", "name: core9"))
+            req = urllib.request.Request(s.url("/-/reload"), method="POST")
+            with urllib.request.urlopen(req, timeout=60) as r:
+                assert r.status == 200
+            listed = {f["target"] for f in api_call(s, "GET", "/api/v1/faults")[1]["data"]["faults"]}
+            assert listed == {"tor02"}, listed
+            assert "fault dropped by the reload" in s.stderr()
+            assert s.stop() == 0
+
+
 @test
 def reload_with_lifecycle_keeps_counters(binary, wrapper):
     """POST /-/reload with --web.enable-lifecycle: a good edit keeps the counters of the
@@ -974,6 +1039,7 @@ VALGRIND_TESTS = {"metrics_valid_for_promtool_and_prometheus_client", "http_rout
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", required=True)
+    ap.add_argument("--only", help="run only the test of this name")
     ap.add_argument("--valgrind", action="store_true",
                     help="run the binary under valgrind (leaks and errors fail the test)")
     opts = ap.parse_args()
@@ -984,6 +1050,8 @@ def main():
         wrapper = ["valgrind", "-q", "--error-exitcode=99", "--leak-check=full",
                    "--show-leak-kinds=definite,indirect", "--errors-for-leak-kinds=definite,indirect"]
         tests = [t for t in TESTS if t.__name__ in VALGRIND_TESTS]
+    if opts.only:
+        tests = [t for t in tests if t.__name__ == opts.only]
     passed = failed = 0
     for t in tests:
         t0 = time.monotonic()
