@@ -8,9 +8,11 @@ while [ $# -gt 0 ] && [ "$1" != "--" ]; do runner="$runner $1"; shift; done
 passed=0
 failed=0
 for t in "$@"; do
+    start=$(date +%s)
     out=$($runner "./$t" 2>&1)
     rc=$?
     printf '%s\n' "$out"
+    echo "$t: took $(( $(date +%s) - start )) s"
     n=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -n 1)
     f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -n 1)
     passed=$((passed + ${n:-0}))

@@ -1627,8 +1627,15 @@ static void index_faults(struct sim *sim)
             total += sim->ports[i].n_faults;
         for (size_t d = 0; d < fleet->n_devices; d++)
             total += sim->devs[d].n_reboots;
+        if (!total) { /* no fault touches the simulation: every list stays empty */
+            for (size_t i = 0; i < fleet->n_ports; i++)
+                sim->ports[i].faults = NULL;
+            for (size_t d = 0; d < fleet->n_devices; d++)
+                sim->devs[d].reboots = NULL;
+            break;
+        }
         /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
-        sim->fault_refs = total ? xcalloc(total, sizeof(const struct fault *)) : NULL;
+        sim->fault_refs = xcalloc(total, sizeof(const struct fault *));
         const struct fault **at = sim->fault_refs;
         for (size_t i = 0; i < fleet->n_ports; i++) {
             sim->ports[i].faults = at;
