@@ -136,6 +136,7 @@ e2e: $(BUILD)/switchsim
 	@/usr/bin/python3 tests/e2e/test_shards.py --binary $(BUILD)/switchsim
 	@/usr/bin/python3 tests/e2e/test_backfill.py --binary $(BUILD)/switchsim
 	@/usr/bin/python3 tests/e2e/test_faults.py --binary $(BUILD)/switchsim
+	@/usr/bin/python3 tests/e2e/test_demo.py --binary $(BUILD)/switchsim
 
 config-check:
 	@tests/config_check.sh
