@@ -97,10 +97,13 @@ run:
 	@$(MAKE) --no-print-directory all
 	$(RUN_BINARY) $(RUN_PROFILE) $(ARGS)
 
+CHECK_SUITES := format-check layers tidy config-check install-check grafana-check \
+                kubernetes-check test e2e asan tsan valgrind fuzz-replay docker-test
 check:
 	@scripts/deps.sh test
-	@$(MAKE) --no-print-directory format-check layers tidy config-check install-check \
-	  grafana-check kubernetes-check test e2e asan tsan valgrind fuzz-replay docker-test
+	@for t in $(CHECK_SUITES); do s=$$(date +%s); \
+	  $(MAKE) --no-print-directory $$t || { echo "make check: $$t failed"; exit 1; }; \
+	  echo "make check: $$t took $$(( $$(date +%s) - s )) s"; done
 	@echo "make check: all suites passed"
 
 deps:
