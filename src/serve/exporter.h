@@ -92,10 +92,11 @@ uint64_t exporter_tick(struct exporter *e);
  * the old one; scrapes already holding them keep them. Thread-safe. */
 void exporter_swap_world(struct exporter *e, struct world *next);
 /* Replaces the world with `next` (taking over the caller's reference; built with
- * world_new_at() at or before the current tick), carrying the state of every port that
- * exists in both worlds by (device, port) name (sim_carry_port). Counts carried ports in
- * *carried. The mapping is computed outside the lock; under it, `next` catches up to the
- * current tick and takes the states over. Thread-safe. */
+ * world_new_at() at or before the current tick). Values are a function of (profiles,
+ * seed, faults, tick), so a port the new profiles model alike continues exactly; *carried
+ * counts the ports that exist in both worlds by (device, port) name. Under the lock, API
+ * faults whose targets exist in `next` are kept (the others dropped, logged), the scenario
+ * becomes next's, and `next` is positioned at the current tick with them. Thread-safe. */
 void exporter_reload_world(struct exporter *e, struct world *next, size_t *carried);
 /* Where renders find the HTTP request counts (NULL: none); the counts must outlive their
  * use, so the web layer sets them after starting and clears them before stopping.
