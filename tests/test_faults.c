@@ -336,6 +336,43 @@ static void test_error_burst_counts_exactly(void **state)
     fleet_free(fl);
 }
 
+static void test_broadcast_storm_floods_the_leaf(void **state)
+{
+    (void)state;
+    struct fleet *fl = load_e2e();
+    long src = port_of(fl, "leaf1", "Ethernet1");
+    struct fault f = make_fault(fl, FAULT_BROADCAST_STORM, "leaf1:Ethernet1", T0 + 2, 5);
+    f.param[FAULT_P_RATE] = 1000;
+    struct sim *sim = faulted(fl, &f, 1, T0), *base = sim_new(fl, SEED, T0);
+    const struct device *leaf1 = &fl->devices[0];
+    for (uint64_t t = T0; t < T0 + 12; t++) {
+        sim_advance_to(sim, t);
+        sim_advance_to(base, t);
+        uint64_t n = 1000 * (t <= T0 + 2 ? 0 : (t >= T0 + 7 ? 5 : t - (T0 + 2)));
+        for (size_t i = 0; i < fl->n_ports; i++) {
+            const struct port_state *c = sim_port(sim, i), *b = sim_port(base, i);
+            int on_leaf1 =
+                i >= leaf1->first_port_index && i < leaf1->first_port_index + leaf1->n_ports;
+            int host = sim_peer(sim, i) < 0;
+            if ((long)i == src) {
+                assert_int_equal(c->rx_packets - b->rx_packets, n);
+                assert_int_equal(c->rx_broadcast_packets - b->rx_broadcast_packets, n);
+                assert_int_equal(c->rx_bytes - b->rx_bytes, 64 * n);
+                assert_int_equal(c->tx_packets, b->tx_packets);
+            } else if (on_leaf1 && host && c->link_up) {
+                assert_int_equal(c->tx_packets - b->tx_packets, n);
+                assert_int_equal(c->tx_broadcast_packets - b->tx_broadcast_packets, n);
+                assert_int_equal(c->rx_packets, b->rx_packets);
+            } else { /* other devices, and the fabric links: untouched */
+                assert_memory_equal(c, b, sizeof(*c));
+            }
+        }
+    }
+    sim_free(sim);
+    sim_free(base);
+    fleet_free(fl);
+}
+
 /* Values are a function of (profile, seed, faults, tick): how a process got there does not
  * matter. */
 static void test_faulted_values_do_not_depend_on_the_path(void **state)
@@ -574,6 +611,7 @@ int main(void)
         cmocka_unit_test(test_reboot_resets_counters),
         cmocka_unit_test(test_congestion_drops_at_the_port_only),
         cmocka_unit_test(test_error_burst_counts_exactly),
+        cmocka_unit_test(test_broadcast_storm_floods_the_leaf),
         cmocka_unit_test(test_faulted_values_do_not_depend_on_the_path),
         cmocka_unit_test(test_scenario_timing),
         cmocka_unit_test(test_json_reader),

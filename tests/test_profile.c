@@ -34,7 +34,8 @@ static const struct {
      "100000000000 b/s"},
     {BAD("scenario_unknown_kind.yaml"),
      ":5:12: scenario[0].kind: unknown kind \"meteor\" (one of link_cut, admin_down, flap, reboot, "
-     "congestion, error_burst, probe_slow, probe_error, probe_hang, fibre_cut, flapping_optic, "
+     "congestion, error_burst, broadcast_storm, probe_slow, probe_error, probe_hang, fibre_cut, "
+     "flapping_optic, "
      "incast_congestion, probe_outage)"},
     {BAD("scenario_unknown_port.yaml"), ":5:5: scenario[0]: device sw1 has no port \"eth9\""},
     {BAD("scenario_bad_at.yaml"),

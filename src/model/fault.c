@@ -37,6 +37,13 @@ const struct fault_kind_info fault_kinds[FAULT_KIND_COUNT] = {
                            .params = {{"rate", "/s", 0.001, 1e7, 100, FAULT_P_RATE}},
                            .n_params = 1,
                            .target = FAULT_ON_PORT},
+    [FAULT_BROADCAST_STORM] = {.name = "broadcast_storm",
+                               .summary = "a loop or a broken NIC: `rate` broadcast frames per "
+                                          "second enter a host-facing port and are flooded out "
+                                          "of every other up host-facing port of the device",
+                               .params = {{"rate", "/s", 1, 1e8, 200000, FAULT_P_RATE}},
+                               .n_params = 1,
+                               .target = FAULT_ON_PORT},
     [FAULT_PROBE_SLOW] = {.name = "probe_slow",
                           .summary = "/probe of the device answers only after the delay",
                           .params = {{"delay", "s", 1, 120000, 15000, FAULT_P_DELAY_MS}},
@@ -167,13 +174,13 @@ int fault_resolve_target(struct fault *f, const struct fleet *fleet, const char 
             errbuf_set(err, "device %s has no port \"%s\"", dev->name, colon + 1);
             return -1;
         }
-        if (f->kind == FAULT_CONGESTION)
+        if (f->kind == FAULT_CONGESTION || f->kind == FAULT_BROADCAST_STORM)
             for (size_t l = 0; l < fleet->n_links; l++)
                 if (fleet->links[l].a == (size_t)f->port || fleet->links[l].b == (size_t)f->port) {
                     errbuf_set(err,
-                               "congestion applies to host-facing ports; %s is in a link "
-                               "(drops on a fabric link would break the far end's count)",
-                               target);
+                               "%s applies to host-facing ports; %s is in a link (its frames "
+                               "would break the far end's count)",
+                               fault_kinds[f->kind].name, target);
                     return -1;
                 }
         return 0;

@@ -30,15 +30,16 @@
 #define FAULT_MAX_DURATION_MS (366ULL * 86400000ULL)
 
 enum fault_kind {
-    FAULT_LINK_CUT,    /* the link (or a host-facing port's cable) is down: both ends */
-    FAULT_ADMIN_DOWN,  /* the port is administratively down */
-    FAULT_FLAP,        /* down for half of every interval, `count` times */
-    FAULT_REBOOT,      /* the device reboots at the start */
-    FAULT_CONGESTION,  /* a host-facing port's egress drains at 1/factor of line rate */
-    FAULT_ERROR_BURST, /* errored frames arrive at a rate of `rate` per second */
-    FAULT_PROBE_SLOW,  /* /probe of the device answers after `delay` */
-    FAULT_PROBE_ERROR, /* /probe of the device answers 503 */
-    FAULT_PROBE_HANG,  /* /probe of the device never answers (the client times out) */
+    FAULT_LINK_CUT,        /* the link (or a host-facing port's cable) is down: both ends */
+    FAULT_ADMIN_DOWN,      /* the port is administratively down */
+    FAULT_FLAP,            /* down for half of every interval, `count` times */
+    FAULT_REBOOT,          /* the device reboots at the start */
+    FAULT_CONGESTION,      /* a host-facing port's egress drains at 1/factor of line rate */
+    FAULT_ERROR_BURST,     /* errored frames arrive at a rate of `rate` per second */
+    FAULT_BROADCAST_STORM, /* broadcasts enter a host port and flood its device's others */
+    FAULT_PROBE_SLOW,      /* /probe of the device answers after `delay` */
+    FAULT_PROBE_ERROR,     /* /probe of the device answers 503 */
+    FAULT_PROBE_HANG,      /* /probe of the device never answers (the client times out) */
     FAULT_KIND_COUNT
 };
 

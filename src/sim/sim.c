@@ -287,6 +287,14 @@ struct evproc {
 
 /* ---- ports, components, the sim -------------------------------------------------------- */
 
+/* What a port's faults added to its counters (port_fault_effects). */
+struct fault_counts {
+    uint64_t drops;    /* congestion */
+    uint64_t errors;   /* error bursts */
+    uint64_t storm_rx; /* broadcast frames of a storm entering at this port */
+    uint64_t storm_tx; /* ... flooded out of this port */
+};
+
 struct psim {
     size_t dev;
     long link; /* index into fleet->links, or -1 */
@@ -321,7 +329,7 @@ struct psim {
     /* faults on this port (into sim->faults), and what they added over closed epochs */
     const struct fault **faults;
     size_t n_faults;
-    uint64_t acc_fault_drops, acc_fault_errors;
+    struct fault_counts acc_fault;
 };
 
 struct flow {
@@ -980,25 +988,35 @@ static uint64_t egress_frames_since_e0(const struct sim *sim, struct comp *c, co
     return whole(flow_amount(c, (size_t)p->flow_tx).pkts);
 }
 
-/* Adds what the port's own faults did in [a, b) (within the current epoch) to *drops
- * (congestion: the undrained part of what was offered) and *errors (error bursts while up).
- * These faults change nothing but the port's own counters, so they are no epoch boundary
+/* Adds what the port's faults did in [a, b) (within the current epoch) to *out: congestion
+ * drops (the undrained part of what was offered), error bursts while up, and broadcast
+ * storms: frames entering at the storm's port while it is up, flooded out of every other
+ * up host-facing port of its device (a leaf's L2 domain; routed fabric links do not carry
+ * broadcasts). These faults change no link or port state, so they are no epoch boundary
  * (splitting epochs would move the whole-frame rounding of every port). */
 static void port_fault_effects(const struct sim *sim, struct comp *c, const struct psim *p,
-                               uint64_t a, uint64_t b, uint64_t *drops, uint64_t *errors)
+                               uint64_t a, uint64_t b, struct fault_counts *out)
 {
     for (size_t i = 0; i < p->n_faults; i++) {
         const struct fault *f = p->faults[i];
         if (f->kind == FAULT_ERROR_BURST && p->oper_up)
-            *errors += burst_errors(sim, f, fault_active_ticks(f, a, b));
+            out->errors += burst_errors(sim, f, fault_active_ticks(f, a, b));
+        if (f->kind == FAULT_BROADCAST_STORM && p->oper_up) {
+            const struct psim *src = &sim->ports[f->port];
+            uint64_t n = burst_errors(sim, f, fault_active_ticks(f, a, b));
+            if (src == p)
+                out->storm_rx += n;
+            else if (p->link < 0 && src->oper_up)
+                out->storm_tx += n;
+        }
         if (f->kind != FAULT_CONGESTION || p->flow_tx < 0)
             continue;
         for (uint64_t t = a; t < b;) {
             uint64_t next = fault_next_change(f, t);
             uint64_t hi = next < b ? next : b;
             if (fault_active(f, t))
-                *drops += congestion_drops(f, egress_frames_since_e0(sim, c, p, hi) -
-                                                  egress_frames_since_e0(sim, c, p, t));
+                out->drops += congestion_drops(f, egress_frames_since_e0(sim, c, p, hi) -
+                                                      egress_frames_since_e0(sim, c, p, t));
             t = hi;
         }
     }
@@ -1033,7 +1051,7 @@ static void close_epoch(struct sim *sim, struct comp *c, uint64_t b)
         for (size_t q = 0; q < dev->n_ports; q++) {
             struct psim *p = &sim->ports[dev->first_port_index + q];
             if (p->n_faults)
-                port_fault_effects(sim, c, p, c->e0, b, &p->acc_fault_drops, &p->acc_fault_errors);
+                port_fault_effects(sim, c, p, c->e0, b, &p->acc_fault);
         }
     }
 }
@@ -1045,7 +1063,7 @@ static void reset_device(struct sim *sim, size_t d)
         struct psim *p = &sim->ports[dev->first_port_index + k];
         p->acc_rx_wire = p->acc_rx_pkts = p->acc_tx_wire = p->acc_tx_pkts = 0;
         p->acc_transitions = 0;
-        p->acc_fault_drops = p->acc_fault_errors = 0;
+        memset(&p->acc_fault, 0, sizeof(p->acc_fault));
         p->oper_up = 0; /* the new boot starts with every port down */
     }
 }
@@ -1253,16 +1271,14 @@ static void snapshot_comp(struct sim *sim, struct comp *c, uint64_t t)
             }
             uint64_t boot_from = boot;
             const struct fault *cong = NULL;
-            uint64_t fault_drops = p->acc_fault_drops, fault_drops_before = p->acc_fault_drops;
-            uint64_t fault_errors = p->acc_fault_errors;
+            struct fault_counts fc = p->acc_fault, fc_before = p->acc_fault;
             if (p->n_faults) {
                 port_fault(p, KIND(FAULT_CONGESTION), t, &cong);
-                port_fault_effects(sim, c, p, c->e0, t, &fault_drops, &fault_errors);
-                if (have_prev) {
-                    uint64_t ignored = 0;
-                    port_fault_effects(sim, c, p, c->e0, t - 1, &fault_drops_before, &ignored);
-                }
+                port_fault_effects(sim, c, p, c->e0, t, &fc);
+                if (have_prev)
+                    port_fault_effects(sim, c, p, c->e0, t - 1, &fc_before);
             }
+            uint64_t fault_drops = fc.drops, fault_drops_before = fc_before.drops;
             if (p->link < 0) { /* host-facing: events and the queue */
                 o->rx_errors =
                     events_count(sim, p, EV_RX_ERRORS, &p->ev[EV_RX_ERRORS], boot_from, t);
@@ -1310,9 +1326,22 @@ static void snapshot_comp(struct sim *sim, struct comp *c, uint64_t t)
                 o->tx_bytes = tx_wire - SIM_WIRE_OVERHEAD_BYTES * tx_pkts;
                 o->buffer_watermark_bytes = p->oper_up ? watermark_bytes(p, tx_rate, t, 0, 0) : 0;
             }
-            o->rx_errors += fault_errors;
+            o->rx_errors += fc.errors;
             o->tx_multicast_packets = frac_of(o->tx_packets, p->mc_share);
             o->tx_broadcast_packets = frac_of(o->tx_packets, p->bc_share);
+            if (fc.storm_rx || fc.storm_tx) { /* minimum-size broadcast frames */
+                o->rx_packets += fc.storm_rx;
+                o->rx_broadcast_packets += fc.storm_rx;
+                o->rx_bytes += SIM_MIN_FRAME_BYTES * fc.storm_rx;
+                o->tx_packets += fc.storm_tx;
+                o->tx_offered_packets += fc.storm_tx;
+                o->tx_broadcast_packets += fc.storm_tx;
+                o->tx_bytes += SIM_MIN_FRAME_BYTES * fc.storm_tx;
+                double wire =
+                    (double)(SIM_MIN_FRAME_BYTES + SIM_WIRE_OVERHEAD_BYTES) / p->line_wire;
+                rx_rate += (double)(fc.storm_rx - fc_before.storm_rx) * wire;
+                tx_rate += (double)(fc.storm_tx - fc_before.storm_tx) * wire;
+            }
             o->rx_utilization = (float)rx_rate;
             o->tx_utilization = (float)tx_rate;
         }
@@ -1608,6 +1637,15 @@ static void index_faults(struct sim *sim)
                     d->reboots[d->n_reboots++] = f;
                 else
                     d->n_reboots++;
+            } else if (f->kind == FAULT_BROADCAST_STORM && f->device < fleet->n_devices) {
+                const struct device *dev = &fleet->devices[f->device];
+                for (size_t k = 0; k < dev->n_ports; k++) {
+                    struct psim *q = &sim->ports[dev->first_port_index + k];
+                    if (pass && q->faults)
+                        q->faults[q->n_faults++] = f;
+                    else if (!pass)
+                        q->n_faults++;
+                }
             } else if (f->port >= 0 && (size_t)f->port < fleet->n_ports &&
                        f->kind < FAULT_PROBE_SLOW) {
                 struct psim *ends[2] = {&sim->ports[f->port], NULL};
