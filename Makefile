@@ -115,9 +115,10 @@ deps-test:
 # unit: every cmocka binary; integration: the real binary against promtool and
 # prometheus_client. RUNNER wraps each unit binary (valgrind uses it). Under the sanitizers
 # and valgrind SWITCHSIM_SHORT_TESTS=1 makes the simulated-week tests run an hour instead.
-# UNIT_SKIP: test binaries (names) a run leaves out; valgrind leaves out test_network, whose
-# simulated hours of the default profile take minutes under it (the plain and ASan/UBSan runs
-# check it; test_sim and test_faults run the same simulation code under valgrind).
+# UNIT_SKIP: test binaries (names) a run leaves out. valgrind leaves out test_network and
+# test_sim, statistics over simulated hours to weeks that take minutes each under it; the
+# plain and ASan/UBSan runs check them, and test_faults, test_exporter, test_render,
+# test_shard and test_backfill run the same simulation code under valgrind.
 UNIT_RUN = $(filter-out $(patsubst %,$(BUILD)/%,$(UNIT_SKIP)),$(TESTS))
 unit: $(UNIT_RUN)
 	@tests/run_unit.sh $(RUNNER) -- $(UNIT_RUN)
@@ -135,7 +136,7 @@ asan:
 valgrind:
 	@$(MAKE) --no-print-directory BUILD=build/vg OPT='-O0 -g' RUNNER='$(VALGRIND)' \
 	  INTEGRATION_ARGS='--valgrind' SWITCHSIM_SHORT_TESTS=1 SWITCHSIM_VALGRIND=1 \
-	  UNIT_SKIP=test_network test
+	  UNIT_SKIP='test_network test_sim' test
 
 e2e: $(BUILD)/switchsim
 	@/usr/bin/python3 tests/e2e/test_prometheus.py --binary $(BUILD)/switchsim
