@@ -1040,6 +1040,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", required=True)
     ap.add_argument("--only", help="run only the test of this name")
+    ap.add_argument("--skip", default="", help="comma-separated names of tests to leave out")
     ap.add_argument("--valgrind", action="store_true",
                     help="run the binary under valgrind (leaks and errors fail the test)")
     opts = ap.parse_args()
@@ -1052,6 +1053,10 @@ def main():
         tests = [t for t in TESTS if t.__name__ in VALGRIND_TESTS]
     if opts.only:
         tests = [t for t in tests if t.__name__ == opts.only]
+    skip = set(filter(None, opts.skip.split(",")))
+    unknown = skip - {t.__name__ for t in TESTS}
+    assert not unknown, "--skip names no test: %s" % sorted(unknown)
+    tests = [t for t in tests if t.__name__ not in skip]
     passed = failed = 0
     for t in tests:
         t0 = time.monotonic()
