@@ -2,6 +2,9 @@
  * message) and basic authentication against a bcrypt hash made here. */
 #include "testutil.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <crypt.h>
 #include <unistd.h>
 
@@ -138,6 +141,15 @@ static void test_webconfig_refusals(void **state)
              "tls_server_config: {cert_file: %s/nope.pem, key_file: %s/key.pem}\n", dir, dir);
     assert_int_equal(load(text, &cfg, &err), -1);
     assert_non_null(strstr(err.msg, "nope.pem: cannot open: No such file or directory"));
+    /* a FIFO (or device) as a PEM file is refused at once: reading it would block forever */
+    char fifo[400];
+    snprintf(fifo, sizeof(fifo), "%s/fifo.pem", dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    snprintf(text, sizeof(text), "tls_server_config: {cert_file: %s, key_file: %s/key.pem}\n", fifo,
+             dir);
+    assert_int_equal(load(text, &cfg, &err), -1);
+    assert_non_null(strstr(err.msg, "fifo.pem: not a regular file"));
+    unlink(fifo);
     snprintf(text, sizeof(text),
              "tls_server_config: {cert_file: %s/cert.pem, key_file: %s/key.pem, "
              "min_version: TLS13, max_version: TLS12}\n",

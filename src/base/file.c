@@ -52,4 +52,3 @@ int file_read_regular(const char *path, size_t max_bytes, char **data, size_t *l
     *len = got;
     return 0;
 }
-

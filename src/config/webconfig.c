@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/file.h"
 #include "base/xalloc.h"
 #include "config/schema.h"
 #include "config/yaml.h"
@@ -82,25 +83,18 @@ void webconfig_free(struct web_config *cfg)
     free(cfg);
 }
 
-/* The whole file at path (relative paths as given: from the working directory). */
+/* The whole file at path (relative paths as given: from the working directory); a regular
+ * file only, so a FIFO or device never blocks the start. */
 static int read_pem(const char *path, char **out, struct errbuf *err)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return errbuf_set(err, "%s: cannot open: %s", path, strerror(errno));
-    char *buf = xmalloc(PEM_MAX_BYTES + 1);
-    size_t n = fread(buf, 1, PEM_MAX_BYTES + 1, fp);
-    int bad = ferror(fp);
-    fclose(fp);
-    if (bad || n > PEM_MAX_BYTES || n == 0) {
-        free(buf);
-        return errbuf_set(err, "%s: %s", path,
-                          bad ? "read error"
-                          : n ? "larger than 1 MiB"
-                              : "empty file");
+    size_t len = 0;
+    if (file_read_regular(path, PEM_MAX_BYTES, out, &len, err) < 0)
+        return -1;
+    if (len == 0) {
+        free(*out);
+        *out = NULL;
+        return errbuf_set(err, "%s: empty file", path);
     }
-    buf[n] = '\0';
-    *out = buf;
     return 0;
 }
 
