@@ -535,7 +535,10 @@ int cli_parse(int argc, char **argv, struct options *out, struct errbuf *err)
         argc--;
         argv++;
     }
-    optind = 1;
+    /* 0, not 1: glibc then also forgets where it was inside a cluster of short flags of an
+     * earlier call, which would point into that call's (maybe freed) argv (found by
+     * fuzz_cli: tests and fuzzers parse many command lines in one process). */
+    optind = 0;
     opterr = 0; /* we print our own message, once, with usage */
     for (;;) {
         int longindex = 0;
