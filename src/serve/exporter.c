@@ -19,6 +19,9 @@
 struct exporter {
     pthread_mutex_t lock;        /* guards world (its sim), current, previous, the hints */
     pthread_mutex_t reload_lock; /* serializes reloads (never taken under `lock`) */
+    /* Guards the `world` pointer for exporter_world(), so pages (/sd, /, /config, the API's
+     * targets) never wait for a render that holds `lock`. Writers hold both (lock first). */
+    pthread_mutex_t world_lock;
     struct world *world;
     struct exporter_options opts;
     /* The every-device body of the sim's current tick, per format and encoding, or NULL. */
@@ -97,6 +100,7 @@ struct exporter *exporter_new(struct world *world, const struct exporter_options
     fault_set_copy(&e->faults, &world->scenario); /* what its simulation applies already */
     pthread_mutex_init(&e->lock, NULL);
     pthread_mutex_init(&e->reload_lock, NULL);
+    pthread_mutex_init(&e->world_lock, NULL);
     pthread_mutex_init(&e->ticker_lock, NULL);
     pthread_cond_init(&e->ticker_wake, NULL);
     return e;
@@ -130,6 +134,7 @@ void exporter_free(struct exporter *e)
     fault_set_cleanup(&e->faults);
     pthread_mutex_destroy(&e->lock);
     pthread_mutex_destroy(&e->reload_lock);
+    pthread_mutex_destroy(&e->world_lock);
     pthread_mutex_destroy(&e->ticker_lock);
     pthread_cond_destroy(&e->ticker_wake);
     free(e);
@@ -433,7 +438,9 @@ void exporter_swap_world(struct exporter *e, struct world *next)
     pthread_mutex_lock(&e->reload_lock);
     pthread_mutex_lock(&e->lock);
     struct world *old = e->world;
+    pthread_mutex_lock(&e->world_lock);
     e->world = next;
+    pthread_mutex_unlock(&e->world_lock);
     drop_bodies_locked(e);
     publish_clock_locked(e);
     pthread_mutex_unlock(&e->lock);
@@ -487,7 +494,9 @@ void exporter_reload_world(struct exporter *e, struct world *next, size_t *carri
     retarget_faults_locked(e, next);
     sim_set_faults(next->sim, &e->faults);
     sim_seek_to(next->sim, tick);
+    pthread_mutex_lock(&e->world_lock);
     e->world = next;
+    pthread_mutex_unlock(&e->world_lock);
     drop_bodies_locked(e);
     publish_clock_locked(e);
     pthread_mutex_unlock(&e->lock);
@@ -519,10 +528,10 @@ void exporter_note_reload(struct exporter *e, int ok, int64_t now_ms)
 
 struct world *exporter_world(struct exporter *e)
 {
-    pthread_mutex_lock(&e->lock);
+    pthread_mutex_lock(&e->world_lock);
     struct world *w = e->world;
     world_retain(w);
-    pthread_mutex_unlock(&e->lock);
+    pthread_mutex_unlock(&e->world_lock);
     return w;
 }
 

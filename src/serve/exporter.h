@@ -123,7 +123,8 @@ void exporter_faults_json(struct exporter *e, struct strbuf *sb);
  * FAULT_PROBE_SLOW, the delay in *delay_ms; -1 when there is none. */
 int exporter_probe_fault(struct exporter *e, const char *device, uint64_t *delay_ms);
 
-/* The current world, with a reference the caller releases. Thread-safe. */
+/* The current world, with a reference the caller releases. Thread-safe; never waits for a
+ * render (a lock of its own guards the pointer). */
 struct world *exporter_world(struct exporter *e);
 
 /* The options the exporter was created with. Thread-safe (immutable). */
