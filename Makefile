@@ -19,7 +19,7 @@ SYSCONFDIR ?= /etc
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 
-PKGS := libmicrohttpd yaml-0.1 libdeflate libcrypt gnutls
+PKGS := libmicrohttpd yaml-0.1 libdeflate libcrypt gnutls libcurl snappy
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wold-style-definition -Wwrite-strings -Wformat=2 -Wpointer-arith -Wvla -Wundef \
         -Wimplicit-fallthrough -Wnull-dereference -Wdouble-promotion -Wfloat-conversion

@@ -68,14 +68,20 @@ enum quantity {
     Q_PROCESS_RESIDENT_BYTES,
     Q_PROCESS_START_TIME_SECONDS,
     Q_SELF_HTTP_REQUESTS,
+    Q_SELF_RW_SENT,
+    Q_SELF_RW_FAILED,
+    Q_SELF_RW_RETRIED,
+    Q_SELF_RW_DROPPED,
+    Q_SELF_RW_PENDING,
 };
 
 /* Labels a row adds beyond its scope's identity labels, one series per value. */
 enum row_dimension {
     DIM_NONE,
-    DIM_FORMAT,   /* `format`: one series per exposition format */
-    DIM_REQUESTS, /* `handler`, `code`: one series per pair seen so far (at most
-                   * CATALOG_MAX_REQUEST_SERIES); a family with none is not written */
+    DIM_FORMAT,       /* `format`: one series per exposition format */
+    DIM_REQUESTS,     /* `handler`, `code`: one series per pair seen so far (at most
+                       * CATALOG_MAX_REQUEST_SERIES); a family with none is not written */
+    DIM_REMOTE_WRITE, /* one series, written only while remote write is on */
 };
 #define CATALOG_MAX_REQUEST_SERIES 128
 

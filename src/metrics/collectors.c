@@ -529,11 +529,45 @@ static int write_requests_row(struct expo *w, const struct request_counts *rc,
     return 0;
 }
 
+/* switchsim_remote_write_*: one series each, only while remote write is on. */
+static int write_remote_write_row(struct expo *w, const struct remote_write_counts *rw,
+                                  const struct metric_def *row)
+{
+    static const struct expo_labels none = {"", 0};
+    if (!rw)
+        return 0;
+    const uint64_t *field;
+    switch (row->quantity) {
+    case Q_SELF_RW_SENT:
+        field = &rw->sent;
+        break;
+    case Q_SELF_RW_FAILED:
+        field = &rw->failed;
+        break;
+    case Q_SELF_RW_RETRIED:
+        field = &rw->retried;
+        break;
+    case Q_SELF_RW_DROPPED:
+        field = &rw->dropped;
+        break;
+    case Q_SELF_RW_PENDING:
+        field = &rw->pending;
+        break;
+    default:
+        return expo_fail(w, "no remote-write value for the family", row->family.name);
+    }
+    if (expo_begin_family(w, &row->family) < 0)
+        return -1;
+    return expo_sample_u64(w, &none, __atomic_load_n(field, __ATOMIC_RELAXED));
+}
+
 static int write_self_row(struct expo *w, const struct self_values *v, const struct metric_def *row)
 {
     static const struct expo_labels none = {"", 0};
     if (row->dim == DIM_REQUESTS)
         return write_requests_row(w, v->ctx->requests, row);
+    if (row->dim == DIM_REMOTE_WRITE)
+        return write_remote_write_row(w, v->ctx->remote_write, row);
     if (expo_begin_family(w, &row->family) < 0)
         return -1;
     if (row->dim == DIM_FORMAT) {
