@@ -86,6 +86,22 @@ $(BUILD)/test_%: tests/test_%.c tests/testutil.h tests/stack.h $(BUILD)/libswitc
 	  -DPROFILES_DIR='"$(CURDIR)/profiles"' $(CMOCKA_CFLAGS) -o $@ $< $(BUILD)/libswitchsim.a \
 	  $(LDFLAGS) $(CMOCKA_LIBS) $(PKG_LIBS) $(LDLIBS)
 
+# The remote-write unit test decodes with protobuf-c code that protoc-c generates from
+# tests/proto/prompb.proto (compiled without our warning set: it is generated code).
+PROTOC_C ?= protoc-c
+$(BUILD)/gen/prompb.pb-c.c: tests/proto/prompb.proto | $(BUILD)
+	@mkdir -p $(dir $@)
+	$(PROTOC_C) --c_out=$(BUILD)/gen -Itests/proto $<
+$(BUILD)/gen/prompb.pb-c.h: $(BUILD)/gen/prompb.pb-c.c
+$(BUILD)/gen/prompb.pb-c.o: $(BUILD)/gen/prompb.pb-c.c
+	$(QUIET_CC)$(CC) $(DEFS) $(OPT) $(CFLAGS) $(shell $(PKG_CONFIG) --cflags libprotobuf-c) -c -o $@ $<
+$(BUILD)/test_remote_write: tests/test_remote_write.c tests/testutil.h tests/stack.h \
+  $(BUILD)/gen/prompb.pb-c.o $(BUILD)/libswitchsim.a
+	$(QUIET_CC)$(CC) $(XCFLAGS) -Wno-missing-prototypes -I$(BUILD)/gen -DTEST_DATA_DIR='"$(CURDIR)/tests"' \
+	  -DPROFILES_DIR='"$(CURDIR)/profiles"' $(CMOCKA_CFLAGS) -o $@ $< $(BUILD)/gen/prompb.pb-c.o \
+	  $(BUILD)/libswitchsim.a $(LDFLAGS) $(CMOCKA_LIBS) $(PKG_LIBS) \
+	  $(shell $(PKG_CONFIG) --libs libprotobuf-c) $(LDLIBS)
+
 # ---- the two README commands -------------------------------------------------------------
 # PROFILE is used only when ARGS names no --profile of its own (a second one would be merged
 # into the fleet). BUILD may be relative (./build/switchsim) or absolute.
