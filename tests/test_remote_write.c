@@ -48,12 +48,13 @@ static void test_encode_labels_values_timestamps(void **state)
     const char *text =
         "# HELP x_total Help.\n"
         "# TYPE x_total counter\n"
-        "x_total{zeta=\"z\",device=\"leaf1\",alpha=\"a \\\"q\\\" \\\\ \\n\"} 42 1700000000123\n"
+        "x_total{zeta=\"z\",device=\"leaf1\",alpha=\"a \\\"q\\\" \\\\ \\n\"} 42 1700000000.123\n"
         "plain 1.5\n"
-        "nan_gauge{a=\"\"} NaN 5\n"
-        "inf_gauge +Inf -7\n"
-        "minf_gauge -Inf 9\n"
-        "big_total 18446744073709551615 10\n";
+        "nan_gauge{a=\"\"} NaN 0.005\n"
+        "inf_gauge +Inf -0.007\n"
+        "minf_gauge -Inf 9.1\n"
+        "big_total 18446744073709551615 10\n"
+        "# EOF\n";
     size_t n = 0;
     Prometheus__WriteRequest *wr = encode_all(text, 999, &n);
     assert_int_equal(n, 6);
@@ -84,15 +85,17 @@ static void test_encode_labels_values_timestamps(void **state)
     assert_int_equal(t->samples[0]->timestamp, -7); /* a negative varint round-trips */
     t = wr->timeseries[4];
     assert_true(isinf(t->samples[0]->value) && t->samples[0]->value < 0);
+    assert_int_equal(t->samples[0]->timestamp, 9100);
     t = wr->timeseries[5];
     assert_true(t->samples[0]->value == 18446744073709551615.0);
+    assert_int_equal(t->samples[0]->timestamp, 10000);
     prometheus__write_request__free_unpacked(wr, NULL);
 }
 
 static void test_encode_splits_at_max_samples(void **state)
 {
     (void)state;
-    const char *text = "# TYPE a gauge\na 1 1\nb 2 2\n# TYPE c gauge\nc 3 3\n";
+    const char *text = "# TYPE a gauge\na 1 1\nb 2 2\n# TYPE c gauge\nc 3 3\n# EOF\n";
     const char *end = text + strlen(text), *p = text;
     struct errbuf err;
     size_t sizes[4] = {0};
@@ -118,7 +121,8 @@ static void test_encode_rejects_bad_lines(void **state)
 {
     (void)state;
     static const char *const bad[] = {"novalue\n",      "x{a=\"b\" 1\n", "x{a=b} 1\n",
-                                      "x 1 notatime\n", "x one\n",       "x{a=\"\\q\"} 1\n"};
+                                      "x 1 notatime\n", "x one\n",       "x{a=\"\\q\"} 1\n",
+                                      "x 1 1.2345\n",   "x 1 1.\n"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct strbuf pb;
         strbuf_init(&pb, 64, 4096);
@@ -157,10 +161,10 @@ static void test_encode_a_real_render(void **state)
     const int64_t start = 1763800000000LL;
     stack_init(&st, PROFILES_DIR "/default.yaml", 0, 7, start);
     struct errbuf err;
-    struct body *b = stack_scrape(&st, start + 30000, EXPO_TEXT_004, BODY_IDENTITY, &err);
+    struct body *b = stack_scrape(&st, start + 30000, EXPO_OPENMETRICS_100, BODY_IDENTITY, &err);
     const char *p = b->data, *end = b->data + b->len;
     size_t lines = 0;
-    for (const char *q = p; q < end; q = strchr(q, '\n') + 1)
+    for (const char *q = p; q < end; q = strchr(q, '\n') + 1) /* # EOF included */
         lines += *q != '#';
     size_t checked = 0;
     const char *line = p;
@@ -204,7 +208,7 @@ static void test_encode_a_real_render(void **state)
             if (!(want_v == got_v || (isnan(want_v) && isnan(got_v))))
                 fail_msg("series %zu: encoded %.17g, line %.*s", checked, got_v, (int)(eol - line),
                          line);
-            assert_int_equal(t->samples[0]->timestamp, strtoll(ts_space + 1, NULL, 10));
+            assert_int_equal(t->samples[0]->timestamp, llround(strtod(ts_space + 1, NULL) * 1000));
             assert_int_equal(t->samples[0]->timestamp, b->timestamp_ms);
             line = eol + 1;
         }

@@ -102,19 +102,38 @@ static int parse_double(const char *p, size_t len, double *out)
     return *e == 0 ? 0 : -1;
 }
 
-static int parse_i64(const char *p, size_t len, int64_t *out)
+/* An OpenMetrics timestamp: decimal seconds with at most millisecond digits, to ms exactly
+ * (no detour through a double). */
+static int parse_ts_seconds(const char *p, size_t len, int64_t *out_ms)
 {
-    char tmp[32];
-    if (len == 0 || len >= sizeof(tmp))
+    const char *end = p + len;
+    int neg = p < end && *p == '-';
+    p += neg;
+    if (p == end || *p < '0' || *p > '9')
         return -1;
-    memcpy(tmp, p, len);
-    tmp[len] = 0;
-    char *e;
-    errno = 0;
-    long long v = strtoll(tmp, &e, 10);
-    if (*e || errno)
+    int64_t sec = 0;
+    for (; p < end && *p >= '0' && *p <= '9'; p++) {
+        if (sec > (INT64_MAX / 1000 - 9) / 10)
+            return -1;
+        sec = sec * 10 + (*p - '0');
+    }
+    int64_t ms = 0;
+    if (p < end && *p == '.') {
+        p++;
+        int digits = 0;
+        for (; p < end && *p >= '0' && *p <= '9'; p++, digits++) {
+            if (digits == 3)
+                return -1; /* below a millisecond: remote write cannot carry it */
+            ms = ms * 10 + (*p - '0');
+        }
+        if (digits == 0)
+            return -1;
+        for (; digits < 3; digits++)
+            ms *= 10;
+    }
+    if (p != end)
         return -1;
-    *out = v;
+    *out_ms = neg ? -(sec * 1000 + ms) : sec * 1000 + ms;
     return 0;
 }
 
@@ -170,7 +189,7 @@ static int encode_line(const char *line, const char *eol, int64_t default_ts_ms,
     if (parse_double(v, (size_t)(p - v), &value) < 0)
         return bad_line(line, eol, "bad value", err);
     int64_t ts = default_ts_ms;
-    if (p < eol && parse_i64(p + 1, (size_t)(eol - p - 1), &ts) < 0)
+    if (p < eol && parse_ts_seconds(p + 1, (size_t)(eol - p - 1), &ts) < 0)
         return bad_line(line, eol, "bad timestamp", err);
     /* Sorted by name (few labels: insertion sort); names are unique in a valid line. */
     for (size_t i = 1; i < n; i++) {
@@ -424,7 +443,9 @@ static void collect_once(struct remote_writer *w, uint64_t *last_tick)
     struct errbuf err;
     const struct exporter_options *eo = exporter_options_of(w->exporter);
     uint64_t families = eo->families & ~catalog_scope_rows(SCOPE_SELF);
-    struct scrape_request req = {EXPO_TEXT_004, BODY_IDENTITY, NULL, families};
+    /* OpenMetrics, as Prometheus negotiates when it scrapes: the same series (a stateset's
+     * label is the family's name) whether stored by scrape or by remote write. */
+    struct scrape_request req = {EXPO_OPENMETRICS_100, BODY_IDENTITY, NULL, families};
     struct body *b = NULL;
     enum scrape_status st = exporter_scrape(w->exporter, exporter_now_ms(), &req, &b, &err);
     if (st != SCRAPE_OK) {

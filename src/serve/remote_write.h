@@ -2,7 +2,8 @@
  *
  * Each tick (or each --remote-write.interval) a collector thread renders the exporter's device
  * and port families (not the self-metrics: they describe this process, and two shards would
- * write the same series) as text, encodes every sample as a prompb WriteRequest of at most
+ * write the same series) as OpenMetrics, the format Prometheus negotiates when it scrapes (so
+ * both paths store the same series), encodes every sample as a prompb WriteRequest of at most
  * REMOTE_WRITE_MAX_SAMPLES_PER_SEND samples (one TimeSeries per sample, labels sorted,
  * __name__ first) and queues it. A sender thread compresses each request with snappy and
  * POSTs it (libcurl) with Content-Encoding: snappy, Content-Type: application/x-protobuf and
@@ -62,12 +63,14 @@ struct remote_writer *remote_write_start(struct exporter *e, const struct remote
  * as dropped, unregisters the counts. NULL is a no-op. */
 void remote_write_stop(struct remote_writer *w);
 
-/* Encodes the sample lines of a text-0.0.4 exposition from *pos (up to end) as one prompb
+/* Encodes the sample lines of an OpenMetrics exposition from *pos (up to end) as one prompb
  * WriteRequest into out (appended), at most max_samples samples, and advances *pos past
- * the lines it used. A sample without a timestamp gets default_ts_ms. *n_out receives the
- * samples encoded (0 at the end of the text). Returns 0, or -1 with err on a line that is
- * not a sample line of the format or has more than REMOTE_WRITE_MAX_LABELS labels.
- * Pure; any thread. */
+ * the lines it used ('#' lines are skipped). Timestamps are decimal seconds with at most
+ * three decimals (to ms exactly); a sample without one gets default_ts_ms. Values are
+ * float64, as a scraper parses them (a counter past 2^53 becomes the nearest double). *n_out
+ * receives the samples encoded (0 at the end of the text). Returns 0, or -1 with err on a line that
+ * is not a sample line of the format or has more than REMOTE_WRITE_MAX_LABELS labels. Pure; any
+ * thread. */
 int remote_write_encode(const char **pos, const char *end, int64_t default_ts_ms,
                         size_t max_samples, struct strbuf *out, size_t *n_out, struct errbuf *err);
 
