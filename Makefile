@@ -150,6 +150,7 @@ e2e: $(BUILD)/switchsim
 	@/usr/bin/python3 tests/e2e/test_fleet.py --binary $(BUILD)/switchsim
 	@/usr/bin/python3 tests/e2e/test_tls.py --binary $(BUILD)/switchsim
 	@/usr/bin/python3 tests/e2e/test_shards.py --binary $(BUILD)/switchsim
+	@/usr/bin/python3 tests/e2e/test_remote_write.py --binary $(BUILD)/switchsim
 	@/usr/bin/python3 tests/e2e/test_backfill.py --binary $(BUILD)/switchsim
 
 config-check:

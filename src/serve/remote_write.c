@@ -167,7 +167,8 @@ static int encode_line(const char *line, const char *eol, int64_t default_ts_ms,
             p = parse_value(p + 2, eol, scratch, &offs[n], &labels[n].value.len);
             if (!p)
                 return bad_line(line, eol, "bad label value", err);
-            n++;
+            if (labels[n].value.len) /* an empty value is no label, as when scraped */
+                n++;
             if (p < eol && *p == ',')
                 p++;
         }
@@ -363,6 +364,8 @@ struct remote_writer {
     uint64_t queued_samples;   /* in the list */
     uint64_t inflight_samples; /* taken by the sender */
     int stopping;              /* also read without the lock by curl's progress callback */
+    uint64_t shed_unlogged, shed_requests_unlogged; /* dropped since the last log line */
+    int64_t shed_logged_ms;
 
     pthread_t collector, sender;
     int collector_started, sender_started;
@@ -419,9 +422,17 @@ static void enqueue(struct remote_writer *w, struct request *r)
     }
     if (shed) {
         add_count(&w->counts.dropped, shed);
-        log_warn("Remote write queue full: dropped the oldest samples", LOG_U64("samples", shed),
-                 LOG_U64("requests", shed_requests),
-                 LOG_U64("queue_samples", w->opts.queue_samples));
+        w->shed_unlogged += shed;
+        w->shed_requests_unlogged += shed_requests;
+        int64_t now = exporter_now_ms();
+        if (now - w->shed_logged_ms >= REMOTE_WRITE_DROP_LOG_INTERVAL_MS) {
+            log_warn("Remote write queue full: dropped the oldest samples",
+                     LOG_U64("samples", w->shed_unlogged),
+                     LOG_U64("requests", w->shed_requests_unlogged),
+                     LOG_U64("queue_samples", w->opts.queue_samples));
+            w->shed_unlogged = w->shed_requests_unlogged = 0;
+            w->shed_logged_ms = now;
+        }
     }
     set_pending(w);
     pthread_cond_signal(&w->wake);
@@ -770,6 +781,11 @@ void remote_write_stop(struct remote_writer *w)
     if (w->sender_started)
         pthread_join(w->sender, NULL);
     exporter_count_remote_write(w->exporter, NULL);
+    if (w->shed_unlogged)
+        log_warn("Remote write queue full: dropped the oldest samples",
+                 LOG_U64("samples", w->shed_unlogged),
+                 LOG_U64("requests", w->shed_requests_unlogged),
+                 LOG_U64("queue_samples", w->opts.queue_samples));
     if (w->queued_samples) {
         add_count(&w->counts.dropped, w->queued_samples);
         log_warn("Remote write stopped with samples unsent", LOG_U64("samples", w->queued_samples));

@@ -13,7 +13,8 @@
  * with exponential backoff (REMOTE_WRITE_MIN_BACKOFF_MS doubling to REMOTE_WRITE_MAX_BACKOFF_MS)
  * for as long as it takes; any other status fails the request (counted, logged, not retried).
  * The queue holds at most queue_samples samples (in flight included): a new tick that does not
- * fit sheds the oldest queued requests, counted as dropped and logged. Samples still queued at
+ * fit sheds the oldest queued requests, counted as dropped and logged (the first drop at once,
+ * then one line per REMOTE_WRITE_DROP_LOG_INTERVAL_MS with the sum). Samples still queued at
  * stop are counted as dropped and logged too. Nothing is lost silently.
  *
  * Counts are in struct remote_write_counts (metrics/registry.h), read by the self collector.
@@ -34,6 +35,8 @@
 #define REMOTE_WRITE_MIN_BACKOFF_MS       50
 #define REMOTE_WRITE_MAX_BACKOFF_MS       5000
 #define REMOTE_WRITE_MAX_LABELS           32 /* per series, __name__ included */
+/* Drops are logged at once, then summed into at most one line per this interval. */
+#define REMOTE_WRITE_DROP_LOG_INTERVAL_MS 10000
 
 struct remote_write_options {
     const char *url;      /* NULL: remote write is off */
@@ -66,7 +69,8 @@ void remote_write_stop(struct remote_writer *w);
 /* Encodes the sample lines of an OpenMetrics exposition from *pos (up to end) as one prompb
  * WriteRequest into out (appended), at most max_samples samples, and advances *pos past
  * the lines it used ('#' lines are skipped). Timestamps are decimal seconds with at most
- * three decimals (to ms exactly); a sample without one gets default_ts_ms. Values are
+ * three decimals (to ms exactly); a sample without one gets default_ts_ms. A label with an
+ * empty value is left out (Prometheus's data model: it is no label). Values are
  * float64, as a scraper parses them (a counter past 2^53 becomes the nearest double). *n_out
  * receives the samples encoded (0 at the end of the text). Returns 0, or -1 with err on a line that
  * is not a sample line of the format or has more than REMOTE_WRITE_MAX_LABELS labels. Pure; any
