@@ -109,6 +109,9 @@ const struct metric_def catalog_rows[] = {
 
     {INFO("switchsim_build_info", "switchsim version and source revision; always 1."), SCOPE_SELF,
      Q_SELF_BUILD_INFO, DIM_NONE},
+    {INFO("switchsim_shard_info",
+          "The --shard this process serves: shard (from 0) of shards; always 1."),
+     SCOPE_SELF, Q_SELF_SHARD_INFO, DIM_NONE},
     {GAUGE("switchsim_start_time_seconds", "seconds",
            "Unix time at which the simulator process started."),
      SCOPE_SELF, Q_SELF_START_TIME_SECONDS, DIM_NONE},

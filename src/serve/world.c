@@ -18,6 +18,7 @@ struct world *world_new_at(struct fleet *fleet, const struct world_params *param
     w->fleet = fleet;
     w->sim = sim_new(fleet, params->seed, tick);
     w->collectors = collectors_new(fleet, &params->build, params->process_start_ms);
+    collectors_set_shard(w->collectors, params->shard);
     registry_init(&w->reg);
     collectors_register(w->collectors, &w->reg);
     w->devices_by_name =
