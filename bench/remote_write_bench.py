@@ -43,10 +43,13 @@ class Discard(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def sent_total(sim):
+def counts(sim):
+    """(sent, dropped) samples so far."""
     text = sim.get("/metrics")[2].decode()
-    m = re.search(r"^switchsim_remote_write_samples_sent_total (\S+)", text, re.M)
-    return float(m.group(1)) if m else 0.0
+    def one(name):
+        m = re.search(r"^switchsim_remote_write_samples_%s_total (\S+)" % name, text, re.M)
+        return float(m.group(1)) if m else 0.0
+    return one("sent"), one("dropped")
 
 
 def main():
@@ -63,11 +66,11 @@ def main():
                      "--remote-write.url", url, "--remote-write.queue-samples", "20000000"])
     try:
         time.sleep(3)  # past the first ticks
-        s0, t0 = sent_total(sim), time.monotonic()
+        (s0, d0), t0 = counts(sim), time.monotonic()
         cpu0 = resource.getrusage(resource.RUSAGE_SELF)
         b0 = received["bytes"]
         time.sleep(opts.seconds)
-        s1, t1 = sent_total(sim), time.monotonic()
+        (s1, d1), t1 = counts(sim), time.monotonic()
         cpu1 = resource.getrusage(resource.RUSAGE_SELF)
         b1 = received["bytes"]
     finally:
@@ -75,8 +78,9 @@ def main():
         server.shutdown()
     dt = t1 - t0
     cpu = (cpu1.ru_utime + cpu1.ru_stime - cpu0.ru_utime - cpu0.ru_stime) / dt
-    print("remote write: %.0f samples/s sent, %.1f MB/s snappy on the wire, receiver CPU %.2f "
-          "cores, over %.0f s" % ((s1 - s0) / dt, (b1 - b0) / dt / 1e6, cpu, dt))
+    print("remote write: %.0f samples/s sent, %.0f samples/s dropped (ticks skipped or shed), "
+          "%.1f MB/s snappy on the wire, receiver CPU %.2f cores, over %.0f s"
+          % ((s1 - s0) / dt, (d1 - d0) / dt, (b1 - b0) / dt / 1e6, cpu, dt))
     return 0
 
 

@@ -366,6 +366,8 @@ struct remote_writer {
     int stopping;              /* also read without the lock by curl's progress callback */
     uint64_t shed_unlogged, shed_requests_unlogged; /* dropped since the last log line */
     int64_t shed_logged_ms;
+    uint64_t skipped_unlogged; /* ticks the collector missed since the last log line */
+    int64_t skipped_logged_ms; /* (collector thread only) */
 
     pthread_t collector, sender;
     int collector_started, sender_started;
@@ -467,7 +469,12 @@ static void collect_once(struct remote_writer *w, uint64_t *last_tick)
         body_release(b);
         return;
     }
+    uint64_t iv_ticks = w->interval_ms / w->tick_ms;
+    uint64_t skipped = *last_tick == UINT64_MAX || b->tick <= *last_tick
+                           ? 0
+                           : (b->tick - *last_tick) / iv_ticks - 1;
     *last_tick = b->tick;
+    uint64_t tick_samples = 0;
     const char *p = b->data, *end = b->data + b->len;
     for (;;) {
         struct strbuf pb;
@@ -483,6 +490,7 @@ static void collect_once(struct remote_writer *w, uint64_t *last_tick)
             strbuf_cleanup(&pb);
             break;
         }
+        tick_samples += n;
         struct request *r = xcalloc(1, sizeof(*r));
         r->samples = n;
         r->tick = b->tick;
@@ -492,6 +500,21 @@ static void collect_once(struct remote_writer *w, uint64_t *last_tick)
         pthread_mutex_unlock(&w->lock);
     }
     body_release(b);
+    if (skipped) {
+        /* Rendering and encoding took longer than the interval: those ticks were never
+         * queued. Counted as dropped at this tick's size, and logged. */
+        add_count(&w->counts.dropped, skipped * tick_samples);
+        w->skipped_unlogged += skipped;
+        int64_t now = exporter_now_ms();
+        if (now - w->skipped_logged_ms >= REMOTE_WRITE_DROP_LOG_INTERVAL_MS) {
+            log_warn("Remote write cannot keep up: ticks skipped (push less often with "
+                     "--remote-write.interval)",
+                     LOG_U64("ticks", w->skipped_unlogged),
+                     LOG_U64("samples_per_tick", tick_samples));
+            w->skipped_unlogged = 0;
+            w->skipped_logged_ms = now;
+        }
+    }
 }
 
 static void *collector_main(void *arg)

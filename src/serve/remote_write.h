@@ -14,8 +14,10 @@
  * for as long as it takes; any other status fails the request (counted, logged, not retried).
  * The queue holds at most queue_samples samples (in flight included): a new tick that does not
  * fit sheds the oldest queued requests, counted as dropped and logged (the first drop at once,
- * then one line per REMOTE_WRITE_DROP_LOG_INTERVAL_MS with the sum). Samples still queued at
- * stop are counted as dropped and logged too. Nothing is lost silently.
+ * then one line per REMOTE_WRITE_DROP_LOG_INTERVAL_MS with the sum). Ticks the collector
+ * misses because rendering and encoding one took longer than the interval are counted as
+ * dropped too (at the size of the tick that was pushed) and logged the same way. Samples still
+ * queued at stop are counted as dropped and logged too. Nothing is lost silently.
  *
  * Counts are in struct remote_write_counts (metrics/registry.h), read by the self collector.
  * Threading: start/stop from one thread; the counts are atomics readable from any thread. */
