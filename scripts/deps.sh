@@ -9,10 +9,10 @@
 set -eu
 
 BUILD_PKGS="gcc make pkg-config libc6-dev libmicrohttpd-dev libyaml-dev libdeflate-dev libcrypt-dev \
-libgnutls28-dev help2man"
+libgnutls28-dev libcurl4-gnutls-dev libsnappy-dev help2man"
 TEST_PKGS="$BUILD_PKGS libcmocka-dev valgrind clang-format clang-tidy curl python3 \
 python3-prometheus-client python3-yaml prometheus docker-compose groff-base docker.io debootstrap openssl apache2-utils \
-clang libclang-rt-14-dev"
+clang libclang-rt-14-dev libprotobuf-c-dev protobuf-c-compiler victoria-metrics"
 BENCH_PKGS="$TEST_PKGS wrk zlib1g-dev"
 PREVIEW_PKGS="$TEST_PKGS chromium"
 

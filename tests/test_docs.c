@@ -25,6 +25,8 @@ static const char *labels_of(const struct metric_def *row)
             return "`device`, `port`, `neighbor_device`, `neighbor_port`";
         return info ? "`device`, `port`, `speed`, `type`, `description`" : "`device`, `port`";
     case SCOPE_SELF:
+        if (row->quantity == Q_SELF_SHARD_INFO)
+            return "`shard`, `shards`";
         if (row->dim == DIM_FAULTS)
             return "`id`, `kind`, `target`, `source`";
         if (row->dim == DIM_REQUESTS)

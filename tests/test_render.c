@@ -407,7 +407,8 @@ static void test_render_families_are_contiguous(void **state)
     }
     assert_int_equal(lines, samples);
     /* per-port, per-device, switchsim_* and process_* */
-    assert_int_equal(n_seen, 22 + 3 + 13);
+    assert_int_equal(n_seen,
+                     22 + 3 + 14); /* switchsim_remote_write_*: not without --remote-write */
     free(body);
 }
 
@@ -435,10 +436,22 @@ static void test_render_durations_are_short(void **state)
     counts[1 * REQUEST_N_CODES + request_code_slot(404)] = 2;
     counts[1 * REQUEST_N_CODES + request_code_slot(418)] = 1; /* an unlisted code */
     struct request_counts requests = {handlers, 2, counts};
-    struct scrape_ctx ctx = {
-        sim, {catalog_all(), 0, 1, NULL}, {.last_render_seconds = 0.000123456789123}, &requests};
+    struct remote_write_counts rw = {
+        .sent = 5, .failed = 1, .retried = 2, .dropped = 3, .pending = 4};
+    struct scrape_ctx ctx = {sim,
+                             {catalog_all(), 0, 1, NULL},
+                             {.last_render_seconds = 0.000123456789123},
+                             &requests,
+                             &rw};
     assert_int_equal(registry_collect(&reg, &w, &ctx, &err), 0);
     assert_non_null(strstr(sb.data, "\nswitchsim_last_render_duration_seconds 0.000123\n"));
+    /* the remote-write counts, each field in its own family; the shard (collectors_new's) */
+    assert_non_null(strstr(sb.data, "\nswitchsim_remote_write_samples_sent_total 5\n"));
+    assert_non_null(strstr(sb.data, "\nswitchsim_remote_write_samples_failed_total 1\n"));
+    assert_non_null(strstr(sb.data, "\nswitchsim_remote_write_samples_retried_total 2\n"));
+    assert_non_null(strstr(sb.data, "\nswitchsim_remote_write_samples_dropped_total 3\n"));
+    assert_non_null(strstr(sb.data, "\nswitchsim_remote_write_samples_pending 4\n"));
+    assert_non_null(strstr(sb.data, "\nswitchsim_shard_info{shard=\"0\",shards=\"1\"} 1\n"));
     /* the requests counted so far, one series per (handler, code) seen */
     assert_non_null(strstr(sb.data,
                            "# TYPE switchsim_http_requests_total counter\n"

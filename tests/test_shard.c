@@ -242,6 +242,10 @@ static void test_shard_render_equals_unsharded_for_its_devices(void **state)
             assert_string_equal(got, want);
             assert_int_equal(n_got, n_want);
             total += n_got;
+            char info[96]; /* the self-metric naming the shard */
+            snprintf(info, sizeof(info), "\nswitchsim_shard_info{shard=\"%u\",shards=\"%u\"} 1 ",
+                     (unsigned)i, (unsigned)ns[k]);
+            assert_non_null(strstr(part->data, info));
             /* /probe of another shard's device: 404 with the reason. */
             struct world *w = exporter_world(one);
             for (size_t d = 0; d < w->fleet->n_devices; d++)

@@ -195,6 +195,82 @@ static int apply_shard(struct options *o, const char *arg, struct errbuf *err)
     return shard_parse(arg, &o->shard, err);
 }
 
+static int apply_rw_url(struct options *o, const char *arg, struct errbuf *err)
+{
+    (void)err;
+    o->remote_write.url = arg;
+    return 0;
+}
+
+static int apply_rw_interval(struct options *o, const char *arg, struct errbuf *err)
+{
+    if (units_parse_duration_ms(arg, &o->remote_write.interval_ms, NULL) < 0)
+        return errbuf_set(
+            err, "--remote-write.interval: expected a duration such as 15s, got \"%s\"", arg);
+    return 0;
+}
+
+static int apply_rw_user(struct options *o, const char *arg, struct errbuf *err)
+{
+    (void)err;
+    o->remote_write.user = arg;
+    return 0;
+}
+
+static int apply_rw_password_file(struct options *o, const char *arg, struct errbuf *err)
+{
+    (void)err;
+    o->remote_write.password_file = arg;
+    return 0;
+}
+
+static int apply_rw_bearer_file(struct options *o, const char *arg, struct errbuf *err)
+{
+    (void)err;
+    o->remote_write.bearer_token_file = arg;
+    return 0;
+}
+
+static int apply_rw_header(struct options *o, const char *arg, struct errbuf *err)
+{
+    if (o->remote_write.n_headers == REMOTE_WRITE_MAX_HEADERS)
+        return errbuf_set(err, "--remote-write.header: at most %d", REMOTE_WRITE_MAX_HEADERS);
+    o->remote_write.headers[o->remote_write.n_headers++] = arg;
+    return 0;
+}
+
+static int apply_rw_ca_file(struct options *o, const char *arg, struct errbuf *err)
+{
+    (void)err;
+    o->remote_write.ca_file = arg;
+    return 0;
+}
+
+static int apply_rw_insecure(struct options *o, const char *arg, struct errbuf *err)
+{
+    (void)arg;
+    (void)err;
+    o->remote_write.insecure_skip_verify = 1;
+    return 0;
+}
+
+static int apply_rw_queue(struct options *o, const char *arg, struct errbuf *err)
+{
+    if (units_parse_u64(arg, &o->remote_write.queue_samples, NULL) < 0)
+        return errbuf_set(err, "--remote-write.queue-samples: expected an integer, got \"%s\"",
+                          arg);
+    return 0;
+}
+
+static int apply_rw_timeout(struct options *o, const char *arg, struct errbuf *err)
+{
+    if (units_parse_duration_ms(arg, &o->remote_write.timeout_ms, NULL) < 0 ||
+        o->remote_write.timeout_ms == 0)
+        return errbuf_set(err, "--remote-write.timeout: expected a positive duration, got \"%s\"",
+                          arg);
+    return 0;
+}
+
 static int apply_seed(struct options *o, const char *arg, struct errbuf *err)
 {
     if (units_parse_u64(arg, &o->seed, NULL) < 0)
@@ -342,6 +418,30 @@ static const struct cli_flag flags[] = {
     {"shard", 0, "I/N", "0/1", NULL,
      "serve only shard I (from 0) of N: the devices rendezvous hashing of their names gives it",
      apply_shard},
+    {"remote-write.url", 0, "URL", NULL, "off",
+     "push every sample of each tick to this Prometheus remote-write (v1) endpoint", apply_rw_url},
+    {"remote-write.interval", 0, "DURATION", NULL, "every tick",
+     "push the current tick at this interval instead, a multiple of the tick", apply_rw_interval},
+    {"remote-write.basic-auth-user", 0, "USER", NULL, NULL,
+     "remote write: basic auth user, with --remote-write.basic-auth-password-file", apply_rw_user},
+    {"remote-write.basic-auth-password-file", 0, "FILE", NULL, NULL,
+     "remote write: file holding the basic auth password", apply_rw_password_file},
+    {"remote-write.bearer-token-file", 0, "FILE", NULL, NULL,
+     "remote write: file holding a bearer token for the Authorization header",
+     apply_rw_bearer_file},
+    {"remote-write.header", 0, "HEADER", NULL, NULL,
+     "remote write: extra HTTP header, e.g. X-Scope-OrgID for a tenant (repeatable)",
+     apply_rw_header},
+    {"remote-write.tls-ca-file", 0, "FILE", NULL, "the system's CAs",
+     "remote write: CA certificates to verify an https receiver with", apply_rw_ca_file},
+    {"remote-write.tls-insecure-skip-verify", 0, NULL, NULL, NULL,
+     "remote write: do not verify the receiver's certificate or host name", apply_rw_insecure},
+    {"remote-write.queue-samples", 0, "N", "1000000", NULL,
+     "remote write: samples held while the receiver is slow or down; beyond, the oldest are "
+     "dropped, counted and logged",
+     apply_rw_queue},
+    {"remote-write.timeout", 0, "DURATION", "30s", NULL, "remote write: limit on one request",
+     apply_rw_timeout},
     {"seed", 0, "N", NULL, "the profile's simulation.seed, else 1", "random seed", apply_seed},
     {"start-time", 0, "T", NULL, "now",
      "no effect since 0.2 (values follow the wall-clock tick); accepted, with a warning, so "
@@ -483,7 +583,7 @@ int cli_validate(const struct options *o, int64_t now_ms, struct errbuf *err)
                           "--start-time is in the future (%.3f s ahead of now); samples must not "
                           "be timestamped ahead of the clock",
                           (double)(o->start_ms - now_ms) / 1000.0);
-    return 0;
+    return remote_write_check(&o->remote_write, err); /* reads the secret files */
 }
 
 int cli_parse_when_ms(const char *flag, const char *text, int64_t now_ms, int64_t *out_ms,

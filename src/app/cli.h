@@ -17,6 +17,7 @@
 #include "base/errbuf.h"
 #include "base/log.h"
 #include "model/shard.h"
+#include "serve/remote_write.h"
 #include "web/http.h"
 
 #define CLI_DEFAULT_PORT 19116
@@ -33,14 +34,15 @@ struct options {
     int seed_set;
     int64_t start_ms; /* simulation start, ms since the epoch */
     int start_set;
-    int timestamps;                 /* 1 unless --no-timestamps */
-    uint64_t families;              /* catalog rows to expose (metrics/catalog.h) */
-    struct http_limits http_limits; /* --web.* limits (web/http.h) */
-    int enable_lifecycle;           /* POST /-/reload */
-    int enable_admin_api;           /* the fault API, /api/v1/ */
-    const char *sd_address;         /* --web.sd-address; NULL = each request's Host */
-    const char *web_config_file;    /* --web.config.file; NULL = plain HTTP, no auth */
-    struct shard_spec shard;        /* --shard I/N; {0, 1}: every device */
+    int timestamps;                           /* 1 unless --no-timestamps */
+    uint64_t families;                        /* catalog rows to expose (metrics/catalog.h) */
+    struct http_limits http_limits;           /* --web.* limits (web/http.h) */
+    int enable_lifecycle;                     /* POST /-/reload */
+    int enable_admin_api;                     /* the fault API, /api/v1/ */
+    const char *sd_address;                   /* --web.sd-address; NULL = each request's Host */
+    const char *web_config_file;              /* --web.config.file; NULL = plain HTTP, no auth */
+    struct shard_spec shard;                  /* --shard I/N; {0, 1}: every device */
+    struct remote_write_options remote_write; /* --remote-write.*; url NULL: off */
     int check_config;
     int backfill;       /* the `backfill` subcommand (app/backfill.c) */
     const char *from;   /* backfill --from, --to: RFC 3339, Unix seconds, "now" or "-2h" */

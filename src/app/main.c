@@ -19,6 +19,7 @@
 #include "model/model.h"
 #include "model/shard.h"
 #include "serve/exporter.h"
+#include "serve/remote_write.h"
 #include "serve/world.h"
 #include "web/http.h"
 
@@ -147,8 +148,14 @@ static int run(const struct options *opts, const struct web_config *web, const c
     /* Read now: once the server runs, a reload may free this fleet. */
     size_t n_devices = fleet->n_devices, n_ports = fleet->n_ports;
     uint64_t tick_ms = fleet->tick_ms;
+    struct remote_writer *rw = NULL;
     if (exporter_start_ticker(exporter, &err) < 0) {
         log_error("Cannot start the simulation ticker", LOG_STR("err", err.msg));
+        rc = 1;
+        goto out;
+    }
+    if (opts->remote_write.url && !(rw = remote_write_start(exporter, &opts->remote_write, &err))) {
+        log_error("Cannot start remote write", LOG_STR("err", err.msg));
         rc = 1;
         goto out;
     }
@@ -173,6 +180,7 @@ static int run(const struct options *opts, const struct web_config *web, const c
     log_info("Shutting down", LOG_STR("signal", signals_name(sig)));
 out:
     http_stop(srv);
+    remote_write_stop(rw);
     exporter_free(exporter); /* releases the world, and with it the fleet */
     return rc;
 }

@@ -109,6 +109,9 @@ const struct metric_def catalog_rows[] = {
 
     {INFO("switchsim_build_info", "switchsim version and source revision; always 1."), SCOPE_SELF,
      Q_SELF_BUILD_INFO, DIM_NONE},
+    {INFO("switchsim_shard_info",
+          "The --shard this process serves: shard (from 0) of shards; always 1."),
+     SCOPE_SELF, Q_SELF_SHARD_INFO, DIM_NONE},
     {GAUGE("switchsim_start_time_seconds", "seconds",
            "Unix time at which the simulator process started."),
      SCOPE_SELF, Q_SELF_START_TIME_SECONDS, DIM_NONE},
@@ -145,6 +148,21 @@ const struct metric_def catalog_rows[] = {
     {GAUGE("switchsim_fault_active", "",
            "1 for each fault (fault API or scenario) in effect at this tick; for annotations."),
      SCOPE_SELF, Q_SELF_FAULT_ACTIVE, DIM_FAULTS},
+    {COUNTER("switchsim_remote_write_samples_sent_total", "",
+             "Samples the remote-write receiver accepted (2xx)."),
+     SCOPE_SELF, Q_SELF_RW_SENT, DIM_REMOTE_WRITE},
+    {COUNTER("switchsim_remote_write_samples_failed_total", "",
+             "Samples the remote-write receiver refused for good (4xx other than 429)."),
+     SCOPE_SELF, Q_SELF_RW_FAILED, DIM_REMOTE_WRITE},
+    {COUNTER("switchsim_remote_write_samples_retried_total", "",
+             "Samples sent again after a 5xx, 429 or connection error."),
+     SCOPE_SELF, Q_SELF_RW_RETRIED, DIM_REMOTE_WRITE},
+    {COUNTER("switchsim_remote_write_samples_dropped_total", "",
+             "Samples shed by the remote-write queue bound, or still queued at shutdown."),
+     SCOPE_SELF, Q_SELF_RW_DROPPED, DIM_REMOTE_WRITE},
+    {GAUGE("switchsim_remote_write_samples_pending", "",
+           "Samples queued for remote write or in flight."),
+     SCOPE_SELF, Q_SELF_RW_PENDING, DIM_REMOTE_WRITE},
     {COUNTER("process_cpu_seconds_total", "seconds",
              "Total user and system CPU time spent in seconds."),
      SCOPE_SELF, Q_PROCESS_CPU_SECONDS, DIM_NONE},
@@ -175,8 +193,8 @@ uint64_t catalog_row_series(const struct metric_def *row)
 {
     if (row->dim == DIM_FORMAT)
         return EXPO_FORMAT_COUNT;
-    if (row->dim == DIM_REQUESTS || row->dim == DIM_FAULTS)
-        return 0; /* as many as seen: not part of the counts a profile implies */
+    if (row->dim == DIM_REQUESTS || row->dim == DIM_FAULTS || row->dim == DIM_REMOTE_WRITE)
+        return 0; /* as many as seen / only with remote write: not implied by a profile */
     return row->family.type == METRIC_STATESET ? row->family.n_states : 1;
 }
 

@@ -49,6 +49,7 @@ enum quantity {
     Q_PORT_TX_DROPS,
     Q_PORT_CARRIER_TRANSITIONS,
     Q_SELF_BUILD_INFO,
+    Q_SELF_SHARD_INFO,
     Q_SELF_START_TIME_SECONDS,
     Q_SELF_DEVICES,
     Q_SELF_PORTS,
@@ -69,15 +70,21 @@ enum quantity {
     Q_PROCESS_START_TIME_SECONDS,
     Q_SELF_HTTP_REQUESTS,
     Q_SELF_FAULT_ACTIVE,
+    Q_SELF_RW_SENT,
+    Q_SELF_RW_FAILED,
+    Q_SELF_RW_RETRIED,
+    Q_SELF_RW_DROPPED,
+    Q_SELF_RW_PENDING,
 };
 
 /* Labels a row adds beyond its scope's identity labels, one series per value. */
 enum row_dimension {
     DIM_NONE,
-    DIM_FORMAT,   /* `format`: one series per exposition format */
-    DIM_REQUESTS, /* `handler`, `code`: one series per pair seen so far (at most
-                   * CATALOG_MAX_REQUEST_SERIES); a family with none is not written */
-    DIM_FAULTS,   /* see below */
+    DIM_FORMAT,       /* `format`: one series per exposition format */
+    DIM_REQUESTS,     /* `handler`, `code`: one series per pair seen so far (at most
+                       * CATALOG_MAX_REQUEST_SERIES); a family with none is not written */
+    DIM_REMOTE_WRITE, /* one series, written only while remote write is on */
+    DIM_FAULTS,       /* `id`, `kind`, `target`, `source`: see below */
 };
 #define CATALOG_MAX_REQUEST_SERIES 128
 /* DIM_FAULTS: `id`, `kind`, `target`, `source`: one series per fault active at the tick

@@ -28,7 +28,9 @@ struct collectors {
     struct expo_labels *neighbor_info; /* {device,port,neighbor_device,neighbor_port}; len 0:
                                         * the port is in no link */
     size_t max_neighbor_info_len;
-    struct expo_labels build_labels;                     /* {version,revision} */
+    struct expo_labels build_labels; /* {version,revision} */
+    struct expo_labels shard_labels; /* {shard,shards}, in shard_text */
+    char *shard_text;
     struct expo_labels format_labels[EXPO_FORMAT_COUNT]; /* {format="text"}, ... */
     size_t max_port_labels_len;
     size_t max_port_info_len;
@@ -186,7 +188,23 @@ struct collectors *collectors_new(const struct fleet *fleet, const struct build_
     point(&c->build_labels, c->label_text);
     for (int f = 0; f < EXPO_FORMAT_COUNT; f++)
         point(&c->format_labels[f], c->label_text);
+    collectors_set_shard(c, (struct shard_spec){0, 1});
     return c;
+}
+
+void collectors_set_shard(struct collectors *c, struct shard_spec shard)
+{
+    char index[16], count[16];
+    snprintf(index, sizeof(index), "%u", (unsigned)shard.index);
+    snprintf(count, sizeof(count), "%u", (unsigned)shard.count);
+    static const char *const names[] = {"shard", "shards"};
+    const char *values[] = {index, count};
+    struct strbuf sb;
+    strbuf_init(&sb, 64, 4096);
+    size_t len = expo_labels_append(&sb, names, values, 2);
+    free(c->shard_text);
+    c->shard_text = strbuf_release(&sb, NULL);
+    c->shard_labels = (struct expo_labels){c->shard_text, len};
 }
 
 void collectors_free(struct collectors *c)
@@ -194,6 +212,7 @@ void collectors_free(struct collectors *c)
     if (!c)
         return;
     free(c->label_text);
+    free(c->shard_text);
     free(c->specs);
     free(c->port_labels);
     free(c->port_info);
@@ -453,6 +472,7 @@ static double self_value(const struct self_values *v, enum quantity q, size_t fo
     const struct self_stats *st = &v->ctx->self;
     switch (q) {
     case Q_SELF_BUILD_INFO:
+    case Q_SELF_SHARD_INFO:
         return 1;
     case Q_SELF_START_TIME_SECONDS:
         return (double)v->c->process_start_ms / 1000.0;
@@ -558,6 +578,38 @@ static int write_faults_row(struct expo *w, const struct sim *sim, const struct 
     return 0;
 }
 
+/* switchsim_remote_write_*: one series each, only while remote write is on. */
+static int write_remote_write_row(struct expo *w, const struct remote_write_counts *rw,
+                                  const struct metric_def *row)
+{
+    static const struct expo_labels none = {"", 0};
+    if (!rw)
+        return 0;
+    const uint64_t *field;
+    switch (row->quantity) {
+    case Q_SELF_RW_SENT:
+        field = &rw->sent;
+        break;
+    case Q_SELF_RW_FAILED:
+        field = &rw->failed;
+        break;
+    case Q_SELF_RW_RETRIED:
+        field = &rw->retried;
+        break;
+    case Q_SELF_RW_DROPPED:
+        field = &rw->dropped;
+        break;
+    case Q_SELF_RW_PENDING:
+        field = &rw->pending;
+        break;
+    default:
+        return expo_fail(w, "no remote-write value for the family", row->family.name);
+    }
+    if (expo_begin_family(w, &row->family) < 0)
+        return -1;
+    return expo_sample_u64(w, &none, __atomic_load_n(field, __ATOMIC_RELAXED));
+}
+
 static int write_self_row(struct expo *w, const struct self_values *v, const struct metric_def *row)
 {
     static const struct expo_labels none = {"", 0};
@@ -565,6 +617,8 @@ static int write_self_row(struct expo *w, const struct self_values *v, const str
         return write_requests_row(w, v->ctx->requests, row);
     if (row->dim == DIM_FAULTS)
         return write_faults_row(w, v->ctx->sim, row);
+    if (row->dim == DIM_REMOTE_WRITE)
+        return write_remote_write_row(w, v->ctx->remote_write, row);
     if (expo_begin_family(w, &row->family) < 0)
         return -1;
     if (row->dim == DIM_FORMAT) {
@@ -573,8 +627,9 @@ static int write_self_row(struct expo *w, const struct self_values *v, const str
                 return -1;
         return 0;
     }
-    const struct expo_labels *labels =
-        row->family.type == METRIC_INFO ? &v->c->build_labels : &none;
+    const struct expo_labels *labels = row->quantity == Q_SELF_SHARD_INFO ? &v->c->shard_labels
+                                       : row->family.type == METRIC_INFO  ? &v->c->build_labels
+                                                                          : &none;
     return expo_sample_double(w, labels, self_value(v, row->quantity, 0));
 }
 

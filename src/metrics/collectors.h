@@ -13,6 +13,7 @@
 
 #include "metrics/registry.h"
 #include "model/model.h"
+#include "model/shard.h"
 
 struct build_info {
     const char *version;
@@ -24,6 +25,8 @@ struct collectors;
 struct collectors *collectors_new(const struct fleet *fleet, const struct build_info *build,
                                   int64_t process_start_ms);
 void collectors_free(struct collectors *c); /* NULL is a no-op */
+/* The shard switchsim_shard_info names (collectors_new sets 0 of 1). Call before rendering. */
+void collectors_set_shard(struct collectors *c, struct shard_spec shard);
 /* Registers the device, port and self collectors, in that order (the catalog's order). */
 int collectors_register(struct collectors *c, struct registry *reg);
 

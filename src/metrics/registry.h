@@ -49,12 +49,24 @@ struct request_counts {
 /* The slot of a status code in request_codes. */
 size_t request_code_slot(unsigned status);
 
+/* Remote-write delivery counts (serve/remote_write.h), in samples, for the
+ * switchsim_remote_write_* families. Updated and read with atomics; owned by the writer,
+ * which registers them with the exporter while it runs. */
+struct remote_write_counts {
+    uint64_t sent;    /* accepted by the receiver (2xx) */
+    uint64_t failed;  /* refused for good (4xx other than 429) */
+    uint64_t retried; /* sent again after a 5xx, 429 or connection error */
+    uint64_t dropped; /* shed by the queue bound, or still queued at stop */
+    uint64_t pending; /* queued or in flight now */
+};
+
 /* What a collector may look at during one render. */
 struct scrape_ctx {
     const struct sim *sim; /* at the tick being rendered: sim_time_ms() is its time */
     struct selection sel;
     struct self_stats self;
-    const struct request_counts *requests; /* NULL: none counted (tests, tools) */
+    const struct request_counts *requests;          /* NULL: none counted (tests, tools) */
+    const struct remote_write_counts *remote_write; /* NULL: remote write is off */
 };
 
 typedef int (*collector_fn)(struct expo *w, const struct scrape_ctx *ctx, void *user);

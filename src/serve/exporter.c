@@ -30,6 +30,7 @@ struct exporter {
     size_t size_hint_bytes[EXPO_FORMAT_COUNT]; /* last body size: the next buffer's start */
     struct self_stats self;                    /* the simulator's own activity, across worlds */
     const struct request_counts *requests;     /* the web layer's, or NULL */
+    const struct remote_write_counts *remote_write; /* the remote writer's, or NULL */
     /* Per format and encoding, one bit per recent tick, bit 0 the current one: whether the
      * every-device body was scraped in that tick. Two scraped ticks in a row mean scrapes
      * at least once per tick: the ticker then renders the next tick's body before anyone
@@ -244,7 +245,8 @@ static int render_locked(struct exporter *e, enum expo_format format, const stru
     struct scrape_ctx ctx = {.sim = sim,
                              .sel = *sel,
                              .self = e->self,
-                             .requests = __atomic_load_n(&e->requests, __ATOMIC_ACQUIRE)};
+                             .requests = __atomic_load_n(&e->requests, __ATOMIC_ACQUIRE),
+                             .remote_write = __atomic_load_n(&e->remote_write, __ATOMIC_ACQUIRE)};
     if (registry_collect(&e->world->reg, &w, &ctx, err) < 0) {
         strbuf_cleanup(sb);
         return -1;
@@ -506,6 +508,13 @@ void exporter_reload_world(struct exporter *e, struct world *next, size_t *carri
      * the lock because freeing a large fleet takes a while. */
     world_release(old);
     world_release(old);
+}
+
+void exporter_count_remote_write(struct exporter *e, const struct remote_write_counts *counts)
+{
+    __atomic_store_n(&e->remote_write, counts, __ATOMIC_RELEASE);
+    pthread_mutex_lock(&e->lock); /* as exporter_count_requests */
+    pthread_mutex_unlock(&e->lock);
 }
 
 void exporter_count_requests(struct exporter *e, const struct request_counts *requests)

@@ -102,6 +102,9 @@ void exporter_reload_world(struct exporter *e, struct world *next, size_t *carri
  * use, so the web layer sets them after starting and clears them before stopping.
  * Thread-safe. */
 void exporter_count_requests(struct exporter *e, const struct request_counts *requests);
+/* Where renders find the remote-write counts (NULL: off, the families are not written); as
+ * for exporter_count_requests, set after starting and cleared before stopping. Thread-safe. */
+void exporter_count_remote_write(struct exporter *e, const struct remote_write_counts *counts);
 /* Records a reload's outcome for switchsim_config_last_reload_* (ok: 0 or 1). Thread-safe. */
 void exporter_note_reload(struct exporter *e, int ok, int64_t now_ms);
 /* ---- faults (model/fault.h; docs/INCIDENTS.md) ----

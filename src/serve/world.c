@@ -23,6 +23,7 @@ struct world *world_new_at(struct fleet *fleet, const struct world_params *param
         log_warn("scenario event left out", LOG_STR("reason", err.msg));
     w->sim = sim_new_faulted(fleet, params->seed, &w->scenario, tick);
     w->collectors = collectors_new(fleet, &params->build, params->process_start_ms);
+    collectors_set_shard(w->collectors, params->shard);
     registry_init(&w->reg);
     collectors_register(w->collectors, &w->reg);
     w->devices_by_name =

@@ -250,7 +250,7 @@ def bad_profile_exit_2_with_position(binary, wrapper):
 def check_config_ok(binary, wrapper):
     rc, out, err = run(binary, ["--check-config", "--profile", DEFAULT], wrapper=wrapper)
     assert rc == 0, err
-    assert out == "switchsim: profiles OK: 6 devices, 272 ports, 7655 series\n", out
+    assert out == "switchsim: profiles OK: 6 devices, 272 ports, 7656 series\n", out
     with tempfile.TemporaryDirectory() as tmp:
         one = os.path.join(tmp, "one.yaml")
         with open(one, "w") as f:
@@ -362,14 +362,14 @@ def w2_fleet_response_passes_promtool(binary, wrapper):
         promtool_check(body)
         runs, helps, types = family_runs(body.decode())
         # every family once; switch_port_neighbor_info has no samples here (no links)
-        assert len(runs) == len(set(runs)) == 44, runs
+        assert len(runs) == len(set(runs)) == 45, runs
         # switchsim_http_requests_total has a series per (handler, code) seen so far
         requests = body.count(b"\nswitchsim_http_requests_total{")
-        assert body.count(b"\n") == 1731021 + requests + 2 * 45
+        assert body.count(b"\n") == 1731022 + requests + 2 * 46
         status, headers, packed = s.get(headers={"Accept-Encoding": "gzip"})
         plain = gzip.decompress(packed)
         requests = plain.count(b"\nswitchsim_http_requests_total{")
-        assert plain.count(b"\n") == 1731021 + requests + 2 * 45
+        assert plain.count(b"\n") == 1731022 + requests + 2 * 46
         assert s.stop() == 0
 
 
@@ -378,7 +378,7 @@ def port_family_selection(binary, wrapper):
     fams = "switch_port_buffer_level_bytes,switch_port_rx_packets_total,switch_port_link_up"
     rc, out, err = run(binary, ["--check-config", "--profile", DEFAULT,
                                 "--metrics.port-families", fams], wrapper=wrapper)
-    assert rc == 0 and out == "switchsim: profiles OK: 6 devices, 272 ports, 855 series\n", out
+    assert rc == 0 and out == "switchsim: profiles OK: 6 devices, 272 ports, 856 series\n", out
     with Switchsim(binary, ["--profile", DEFAULT, "--metrics.port-families", fams] + LISTEN,
                    wrapper) as s:
         body = s.get()[2]
@@ -388,7 +388,7 @@ def port_family_selection(binary, wrapper):
             "switch_port_link_up", "switch_port_buffer_level_bytes",
             "switch_port_rx_packets_total"], runs
         samples = parse_samples(body.decode())
-        assert len([k for k in samples if k[0] != "switchsim_http_requests_total"]) == 855
+        assert len([k for k in samples if k[0] != "switchsim_http_requests_total"]) == 856
         assert s.stop() == 0
     rc, out, err = run(binary, ["--metrics.port-families", "switch_port_nope"], wrapper=wrapper)
     assert rc == 2 and 'unknown family "switch_port_nope"' in err, err
