@@ -23,6 +23,7 @@ RUN make install REVISION="$REVISION" PREFIX=/usr/local
 FROM debian:12-slim
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libmicrohttpd12 libyaml-0-2 libdeflate0 libgnutls30 libcrypt1 \
+       libcurl3-gnutls libsnappy1v5 ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin switchsim
 COPY --from=build /staging/usr/local/ /usr/local/

@@ -227,6 +227,8 @@ bench:
 	@$(MAKE) --no-print-directory bench-tools
 	@/usr/bin/python3 bench/bench.py --build $(BUILD) --write-docs docs/PERFORMANCE.md
 	@/usr/bin/python3 bench/backfill_bench.py --binary $(BUILD)/switchsim --doc docs/PERFORMANCE.md
+	@/usr/bin/python3 bench/shard_bench.py --binary $(BUILD)/switchsim
+	@/usr/bin/python3 bench/remote_write_bench.py --binary $(BUILD)/switchsim
 
 # ---- style -------------------------------------------------------------------------------
 FORMAT_FILES = $(wildcard src/*/*.c src/*/*.h tests/*.c tests/*.h tests/fuzz/*.c bench/*.c)

@@ -3,6 +3,8 @@
  * hand-written encoder), and the option checks. */
 #include "testutil.h"
 
+#include <time.h>
+
 #include "stack.h"
 
 #include <prompb.pb-c.h>
@@ -256,6 +258,53 @@ static void test_check_options(void **state)
     assert_non_null(strstr(err.msg, "queue-samples"));
 }
 
+/* The threads against a port nobody listens on (connection refused): the first tick is queued
+ * and retried, new ticks queue behind it, and at stop whatever is still queued or in flight
+ * is counted as dropped: sent + failed + dropped + pending accounts for every sample. */
+static void test_writer_retries_and_counts_at_stop(void **state)
+{
+    (void)state;
+    struct stack st;
+    int64_t now = exporter_now_ms();
+    stack_init(&st, TEST_DATA_DIR "/e2e/e2e.yaml", 0, 3, now);
+    struct remote_write_options o = {
+        .url = "http://127.0.0.1:1/api/v1/write", .queue_samples = 1000000, .timeout_ms = 1000};
+    struct errbuf err;
+    struct remote_writer *w = remote_write_start(st.exporter, &o, &err);
+    if (!w)
+        fail_msg("%s", err.msg);
+    /* Wait (bounded) until a request failed to connect and was tried again. */
+    struct body *b = NULL;
+    for (int i = 0; i < 400; i++) {
+        struct timespec ms10 = {0, 10 * 1000 * 1000};
+        nanosleep(&ms10, NULL);
+        b = stack_scrape(&st, exporter_now_ms(), EXPO_TEXT_004, BODY_IDENTITY, &err);
+        int retried = strstr(b->data, "\nswitchsim_remote_write_samples_retried_total 0 ") == NULL;
+        if (retried)
+            break;
+        body_release(b);
+        b = NULL;
+    }
+    if (!b) {
+        fail_msg("no retry within 4 s");
+    } else {
+        assert_non_null(strstr(b->data, "\nswitchsim_remote_write_samples_sent_total 0 "));
+        assert_non_null(strstr(b->data, "\nswitchsim_remote_write_samples_failed_total 0 "));
+        assert_null(strstr(b->data, "\nswitchsim_remote_write_samples_pending 0 "));
+        body_release(b);
+    }
+    remote_write_stop(w);
+    /* Unregistered at stop: the families are gone (a fresh render, not this tick's cache). */
+    struct scrape_request req = {EXPO_TEXT_004, BODY_IDENTITY, NULL,
+                                 catalog_scope_rows(SCOPE_SELF)};
+    b = NULL;
+    assert_int_equal(exporter_scrape(st.exporter, exporter_now_ms(), &req, &b, &err), SCRAPE_OK);
+    assert_non_null(strstr(b->data, "switchsim_build_info"));
+    assert_null(strstr(b->data, "switchsim_remote_write_"));
+    body_release(b);
+    stack_cleanup(&st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -264,6 +313,7 @@ int main(void)
         cmocka_unit_test(test_encode_rejects_bad_lines),
         cmocka_unit_test(test_encode_a_real_render),
         cmocka_unit_test(test_check_options),
+        cmocka_unit_test(test_writer_retries_and_counts_at_stop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
